@@ -1,0 +1,1 @@
+"""Parallax: how different news outlets framed the same story."""
