@@ -165,6 +165,11 @@ def _load_frames(session: Session, story: Story, entries: list[dict[str, Any]], 
         if dimension not in dims:
             raise InputError(f"{w}: unknown dimension {dimension!r}; see seeds/codebook.toml")
         frame = session.exec(select(Frame).where(Frame.slug == slug)).first()
+        if frame is not None and frame.story_id not in (None, story.id):
+            raise InputError(
+                f"{w}: frame slug {slug!r} already belongs to another story's codebook; "
+                "frame slugs are unique across stories (their URL is /frames/{slug})"
+            )
         if frame is None:
             frame = Frame(slug=slug, label="", colour=colour, dimension_id=0)
             session.add(frame)

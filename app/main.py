@@ -1,0 +1,41 @@
+"""create_app(settings) -> the FastAPI app: static files, routers, error pages, headers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.errors import http_error, server_error, validation_error
+from app.headers import SecurityHeaders
+from app.render_cache import RenderCache
+from app.routes import api, docs, frames, pages, passages, stories
+from app.static_files import mount_static
+from app.templating import build_id, make_env
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Parallax",
+        summary="How different news outlets framed the same story.",
+        version="0.1.0",
+        docs_url=None,  # served by routes/docs.py from our own static files
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url, echo=settings.log_sql)
+    app.state.templates = make_env()
+    app.state.build_id = build_id()
+    app.state.render_cache = RenderCache(settings.render_cache_size)
+
+    mount_static(app)
+    for module in (pages, stories, passages, frames, api, docs):
+        app.include_router(module.router)
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, server_error)
+    app.add_middleware(SecurityHeaders)
+    return app

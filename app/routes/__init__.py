@@ -1,0 +1,1 @@
+"""Thin HTTP: parse, call a service, render a page or a block."""

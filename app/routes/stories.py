@@ -1,0 +1,58 @@
+"""The side-by-side story page. The URL is the state: ?left=&right= picks the pair and
+?frame= highlights a frame; htmx asks for the `framed` block only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from app import urls
+from app.deps import is_htmx
+from app.routes.cached import cached_page
+from app.services.story_read import get_story_row, get_story_version, load_story_view
+from app.templating import render
+
+router = APIRouter()
+
+
+@router.get("/stories/{story}", response_class=Response, include_in_schema=False)
+async def story_page(
+    request: Request, story: str, left: str | None = None, right: str | None = None,
+    frame: str | None = None,
+) -> Response:
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        version = get_story_version(conn, story)
+    if version is None:
+        raise HTTPException(404, f"There is no story {story!r}.")
+    if left and left == right:
+        raise HTTPException(400, "Pick two different outlets to compare.")
+    fragment = is_htmx(request)
+    key = ("story", story, version, left, right, frame, fragment)
+
+    def render_page() -> tuple[int, str]:
+        with engine.connect() as conn:
+            row = get_story_row(conn, story)
+            if row is None:
+                raise HTTPException(404, f"There is no story {story!r}.")
+            view = load_story_view(conn, row, left=left, right=right)
+        for asked in (left, right):
+            if asked and asked not in {a.outlet_slug for a in view.articles}:
+                known = ", ".join(a.outlet_slug for a in view.articles)
+                raise HTTPException(
+                    404, f"This story has no account from {asked!r}; it has: {known}."
+                )
+        selected = next((f for f in view.frames if f.slug == frame), None)
+        pair = (
+            view.left.article.outlet_slug if view.left else None,
+            view.right.article.outlet_slug if view.right else None,
+        )
+        html = render(
+            request.app.state.templates, "stories/show.html",
+            block="framed" if fragment else None,
+            view=view, frame=selected, asked_frame=frame, pair=pair,
+            swap_url=urls.story(story, left=pair[1], right=pair[0], frame=frame),
+        )
+        return 200, html
+
+    return await cached_page(request, key, render_page)
