@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError(
-                "PARALLAX_SECRET_KEY must be set to a long random value in production"
-            )
+            raise ValueError("PARALLAX_SECRET_KEY must be set to a long random value in production")
         return self
 
     @property

@@ -27,7 +27,9 @@ TemplatesDep = Annotated[Environment, Depends(get_templates)]
 def is_htmx(request: Request) -> bool:
     """A request htmx makes for a fragment (a history restore wants the whole page)."""
     headers = request.headers
-    return headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+    return (
+        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def origin(request: Request) -> str:

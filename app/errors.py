@@ -36,8 +36,11 @@ def error_response(request: Request, status: int, detail: Any, headers: Any = No
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     message = detail if isinstance(detail, str) else TITLES.get(status, "Error")
     html = render(
-        request.app.state.templates, "errors/error.html",
-        status=status, title=TITLES.get(status, "Error"), message=message,
+        request.app.state.templates,
+        "errors/error.html",
+        status=status,
+        title=TITLES.get(status, "Error"),
+        message=message,
     )
     return HTMLResponse(html, status_code=status, headers=headers)
 

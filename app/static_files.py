@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.templating import STATIC_DIR
 
@@ -14,7 +14,7 @@ class CachedStaticFiles(StaticFiles):
         versioned = b"v=" in scope.get("query_string", b"")
         cache = b"public, max-age=31536000, immutable" if versioned else b"public, max-age=300"
 
-        async def send_cached(message: dict) -> None:  # type: ignore[type-arg]
+        async def send_cached(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"cache-control", cache)]
             await send(message)

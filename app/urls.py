@@ -10,11 +10,16 @@ def home() -> str:
 
 
 def story(
-    slug: str, *, left: str | None = None, right: str | None = None, frame: str | None = None,
+    slug: str,
+    *,
+    left: str | None = None,
+    right: str | None = None,
+    frame: str | None = None,
     view: str | None = None,
 ) -> str:
-    params = {k: v for k, v in (("left", left), ("right", right), ("frame", frame),
-                                ("view", view)) if v}
+    params = {
+        k: v for k, v in (("left", left), ("right", right), ("frame", frame), ("view", view)) if v
+    }
     query = f"?{urlencode(params)}" if params else ""
     return f"/stories/{quote(slug)}{query}"
 

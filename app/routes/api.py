@@ -18,22 +18,37 @@ from app.schemas import (
 )
 from app.services.frames_read import FrameInfo, editorial_frames_of, list_frames
 from app.services.passage_read import get_applied_frames, get_neighbours, get_passage
-from app.services.story_read import ArticleRow, get_story_row, list_articles, list_stories, load_passages
+from app.services.story_read import (
+    ArticleRow,
+    get_story_row,
+    list_articles,
+    list_stories,
+    load_passages,
+)
 
 router = APIRouter(prefix="/api", tags=["read"])
 
 
 def _article(a: ArticleRow) -> ArticleOut:
     return ArticleOut(
-        outlet=a.outlet_slug, outlet_name=a.outlet_name, style_label=a.style_label,
-        headline=a.headline, byline=a.byline, published=a.published,
+        outlet=a.outlet_slug,
+        outlet_name=a.outlet_name,
+        style_label=a.style_label,
+        headline=a.headline,
+        byline=a.byline,
+        published=a.published,
     )
 
 
 def _frame(f: FrameInfo) -> FrameOut:
     return FrameOut(
-        slug=f.slug, label=f.label, description=f.description, colour=f.colour,
-        dimension=f.dimension_slug, dimension_label=f.dimension_label, story=f.story_slug,
+        slug=f.slug,
+        label=f.label,
+        description=f.description,
+        colour=f.colour,
+        dimension=f.dimension_slug,
+        dimension_label=f.dimension_label,
+        story=f.story_slug,
         url=urls.frame(f.slug),
     )
 
@@ -42,8 +57,12 @@ def _frame(f: FrameInfo) -> FrameOut:
 def api_stories(conn: ConnDep) -> list[StorySummary]:
     return [
         StorySummary(
-            slug=s.slug, title=s.title, summary=s.summary, event_date=s.event_date,
-            url=urls.story(s.slug), articles=[_article(a) for a in articles],
+            slug=s.slug,
+            title=s.title,
+            summary=s.summary,
+            event_date=s.event_date,
+            url=urls.story(s.slug),
+            articles=[_article(a) for a in articles],
         )
         for s, articles in list_stories(conn)
     ]
@@ -60,15 +79,23 @@ def api_story(story: str, conn: ConnDep) -> StoryDetail:
     slugs = {f.id: f.slug for f in frames}
     tags = editorial_frames_of(conn, [p.id for ps in passages.values() for p in ps])
     return StoryDetail(
-        slug=row.slug, title=row.title, summary=row.summary, event_date=row.event_date,
+        slug=row.slug,
+        title=row.title,
+        summary=row.summary,
+        event_date=row.event_date,
         url=urls.story(row.slug),
         articles=[
             ArticleWithPassages(
                 **_article(a).model_dump(),
                 passages=[
                     PassageOut(
-                        id=p.public_id, kind=p.kind, position=p.position, text=p.text,
-                        credit=p.credit, alt=p.alt, url=urls.passage(p.public_id),
+                        id=p.public_id,
+                        kind=p.kind,
+                        position=p.position,
+                        text=p.text,
+                        credit=p.credit,
+                        alt=p.alt,
+                        url=urls.passage(p.public_id),
                         frames=[slugs[fid] for fid in tags.get(p.id, ())],
                     )
                     for p in passages[a.id]
@@ -87,16 +114,27 @@ def api_passage(passage: str, conn: ConnDep) -> PassageDetail:
         raise HTTPException(404, f"There is no passage {passage!r}.")
     before, after = get_neighbours(conn, p)
     return PassageDetail(
-        id=p.public_id, kind=p.kind, position=p.position, text=p.text, credit=p.credit,
-        alt=p.alt, removed=p.removed_at is not None, successor=p.successor_public_id,
-        story=p.story_slug, story_title=p.story_title, outlet=p.outlet_slug,
-        outlet_name=p.outlet_name, headline=p.headline,
+        id=p.public_id,
+        kind=p.kind,
+        position=p.position,
+        text=p.text,
+        credit=p.credit,
+        alt=p.alt,
+        removed=p.removed_at is not None,
+        successor=p.successor_public_id,
+        story=p.story_slug,
+        story_title=p.story_title,
+        outlet=p.outlet_slug,
+        outlet_name=p.outlet_name,
+        headline=p.headline,
         frames=[
             AppliedFrameOut(slug=a.frame.slug, label=a.frame.label, reason=a.reason)
             for a in get_applied_frames(conn, p.id)
         ],
-        before=before.public_id if before else None, after=after.public_id if after else None,
-        url=urls.passage(p.public_id), story_url=urls.passage_in_story(p.story_slug, p.public_id),
+        before=before.public_id if before else None,
+        after=after.public_id if after else None,
+        url=urls.passage(p.public_id),
+        story_url=urls.passage_in_story(p.story_slug, p.public_id),
     )
 
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from app.deps import ConnDep, TemplatesDep
-from app.services.frames_read import frame_usage, get_frame, list_dimensions, list_frames
 from app.services.frame_passages import passages_with_frame
+from app.services.frames_read import frame_usage, get_frame, list_dimensions, list_frames
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -15,10 +15,15 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/frames", response_class=HTMLResponse)
 def frames_index(conn: ConnDep, templates: TemplatesDep) -> HTMLResponse:
-    return HTMLResponse(render(
-        templates, "frames/index.html", frames=list_frames(conn), usage=frame_usage(conn),
-        dimensions=list_dimensions(conn),
-    ))
+    return HTMLResponse(
+        render(
+            templates,
+            "frames/index.html",
+            frames=list_frames(conn),
+            usage=frame_usage(conn),
+            dimensions=list_dimensions(conn),
+        )
+    )
 
 
 @router.get("/frames/{frame}", response_class=HTMLResponse)
@@ -26,6 +31,11 @@ def frame_page(frame: str, conn: ConnDep, templates: TemplatesDep) -> HTMLRespon
     found = get_frame(conn, frame)
     if found is None:
         raise HTTPException(404, f"There is no frame {frame!r} in the codebook.")
-    return HTMLResponse(render(
-        templates, "frames/show.html", frame=found, groups=passages_with_frame(conn, found.id),
-    ))
+    return HTMLResponse(
+        render(
+            templates,
+            "frames/show.html",
+            frame=found,
+            groups=passages_with_frame(conn, found.id),
+        )
+    )

@@ -32,9 +32,14 @@ async def passage_page(request: Request, passage: str) -> Response:
             before, after = get_neighbours(conn, found)
             frames = get_applied_frames(conn, found.id)
         html = render(
-            request.app.state.templates, "passages/show.html",
-            p=found, before=before, after=after, frames=frames,
-            canonical=urls.absolute(site, urls.passage(found.public_id)), origin=site,
+            request.app.state.templates,
+            "passages/show.html",
+            p=found,
+            before=before,
+            after=after,
+            frames=frames,
+            canonical=urls.absolute(site, urls.passage(found.public_id)),
+            origin=site,
         )
         return (410 if found.removed_at else 200), html
 

@@ -17,7 +17,10 @@ router = APIRouter()
 
 @router.get("/stories/{story}", response_class=Response, include_in_schema=False)
 async def story_page(
-    request: Request, story: str, left: str | None = None, right: str | None = None,
+    request: Request,
+    story: str,
+    left: str | None = None,
+    right: str | None = None,
     frame: str | None = None,
 ) -> Response:
     engine = request.app.state.engine
@@ -48,9 +51,13 @@ async def story_page(
             view.right.article.outlet_slug if view.right else None,
         )
         html = render(
-            request.app.state.templates, "stories/show.html",
+            request.app.state.templates,
+            "stories/show.html",
             block="framed" if fragment else None,
-            view=view, frame=selected, asked_frame=frame, pair=pair,
+            view=view,
+            frame=selected,
+            asked_frame=frame,
+            pair=pair,
             swap_url=urls.story(story, left=pair[1], right=pair[0], frame=frame),
         )
         return 200, html

@@ -32,8 +32,14 @@ class OutletGroup:
 def passages_with_frame(conn: Connection, frame_id: int) -> list[OutletGroup]:
     rows = conn.execute(
         select(
-            story_t.c.slug, story_t.c.title, outlet_t.c.slug, outlet_t.c.name,
-            article_t.c.headline, passage_t.c.public_id, passage_t.c.kind, passage_t.c.text,
+            story_t.c.slug,
+            story_t.c.title,
+            outlet_t.c.slug,
+            outlet_t.c.name,
+            article_t.c.headline,
+            passage_t.c.public_id,
+            passage_t.c.kind,
+            passage_t.c.text,
             passage_frame_t.c.reason,
         )
         .join(passage_t, passage_t.c.id == passage_frame_t.c.passage_id)
@@ -45,13 +51,21 @@ def passages_with_frame(conn: Connection, frame_id: int) -> list[OutletGroup]:
             passage_frame_t.c.source == TagSource.editorial,
             passage_t.c.removed_at.is_(None),
         )
-        .order_by(story_t.c.event_date.desc(), story_t.c.slug, article_t.c.published,
-                  article_t.c.id, passage_t.c.position)
+        .order_by(
+            story_t.c.event_date.desc(),
+            story_t.c.slug,
+            article_t.c.published.is_(None),
+            article_t.c.published,
+            article_t.c.id,
+            passage_t.c.position,
+        )
     )
     groups: dict[tuple[str, str], OutletGroup] = {}
     for s_slug, s_title, o_slug, o_name, headline, pid, kind, text, reason in rows:
         group = groups.get((s_slug, o_slug))
         if group is None:
-            group = groups[(s_slug, o_slug)] = OutletGroup(s_slug, s_title, o_slug, o_name, headline)
+            group = groups[(s_slug, o_slug)] = OutletGroup(
+                s_slug, s_title, o_slug, o_name, headline
+            )
         group.passages.append(FramedPassage(pid, kind, text, reason))
     return list(groups.values())

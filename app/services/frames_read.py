@@ -34,8 +34,14 @@ class FrameInfo:
 
 
 _FRAME_COLUMNS = (
-    frame_t.c.id, frame_t.c.slug, frame_t.c.label, frame_t.c.description, frame_t.c.colour,
-    dimension_t.c.slug, dimension_t.c.label, story_t.c.slug,
+    frame_t.c.id,
+    frame_t.c.slug,
+    frame_t.c.label,
+    frame_t.c.description,
+    frame_t.c.colour,
+    dimension_t.c.slug,
+    dimension_t.c.label,
+    story_t.c.slug,
 )
 
 

@@ -48,7 +48,11 @@ def check_slug(slug: str, what: str) -> str:
 
 
 def get_or_create_story(
-    session: Session, *, slug: str, title: str | None = None, summary: str | None = None,
+    session: Session,
+    *,
+    slug: str,
+    title: str | None = None,
+    summary: str | None = None,
     event_date: dt.date | None = None,
 ) -> Story:
     story = session.exec(select(Story).where(Story.slug == check_slug(slug, "Story"))).first()
@@ -134,14 +138,20 @@ def _store_passages(
         occurrence = seen.get((item.kind, item.text), 0)
         seen[(item.kind, item.text)] = occurrence + 1
         public_id = passage_public_id(
-            story_slug=story.slug, outlet_slug=outlet.slug, kind=item.kind, text=item.text,
+            story_slug=story.slug,
+            outlet_slug=outlet.slug,
+            kind=item.kind,
+            text=item.text,
             occurrence=occurrence,
         )
-        passage = existing.pop(public_id, None)
+        passage: Passage | None = existing.pop(public_id) if public_id in existing else None
         if passage is None:
             _refuse_id_clash(session, public_id)
             passage = Passage(
-                public_id=public_id, article_id=article.id, kind=item.kind, position=position,
+                public_id=public_id,
+                article_id=article.id,
+                kind=item.kind,
+                position=position,
                 text=item.text,
             )
             session.add(passage)

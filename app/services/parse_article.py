@@ -109,8 +109,8 @@ def parse_article(text: str) -> ParsedArticle:
     passages: list[ParsedPassage] = [ParsedPassage(PassageKind.headline, headline)]
     bylines: list[str] = []
     i = 0
-    while i < len(rest) and _is_short_label(rest[i], MAX_BYLINE_WORDS) and not _parse_image(
-        rest[i]
+    while (
+        i < len(rest) and _is_short_label(rest[i], MAX_BYLINE_WORDS) and not _parse_image(rest[i])
     ):
         bylines.append(rest[i])
         passages.append(ParsedPassage(PassageKind.byline, rest[i]))
@@ -122,8 +122,10 @@ def parse_article(text: str) -> ParsedArticle:
             passages.append(ParsedPassage(PassageKind.paragraph, block))
         else:
             following = rest[i + 1] if i + 1 < len(rest) else None
-            if following and not _parse_image(following) and _is_short_label(
-                following, MAX_CAPTION_WORDS
+            if (
+                following
+                and not _parse_image(following)
+                and _is_short_label(following, MAX_CAPTION_WORDS)
             ):
                 image = ParsedPassage(
                     PassageKind.caption, text=following, credit=image.credit, alt=image.alt

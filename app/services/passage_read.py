@@ -52,11 +52,24 @@ def get_passage(conn: Connection, public_id: str) -> PassageContext | None:
     successor = passage_t.alias("successor")
     row = conn.execute(
         select(
-            passage_t.c.id, passage_t.c.public_id, passage_t.c.kind, passage_t.c.position,
-            passage_t.c.text, passage_t.c.credit, passage_t.c.alt, passage_t.c.removed_at,
-            successor.c.public_id, article_t.c.id, article_t.c.headline, article_t.c.byline,
-            article_t.c.published, outlet_t.c.slug, outlet_t.c.name, story_t.c.slug,
-            story_t.c.title, story_t.c.version,
+            passage_t.c.id,
+            passage_t.c.public_id,
+            passage_t.c.kind,
+            passage_t.c.position,
+            passage_t.c.text,
+            passage_t.c.credit,
+            passage_t.c.alt,
+            passage_t.c.removed_at,
+            successor.c.public_id,
+            article_t.c.id,
+            article_t.c.headline,
+            article_t.c.byline,
+            article_t.c.published,
+            outlet_t.c.slug,
+            outlet_t.c.name,
+            story_t.c.slug,
+            story_t.c.title,
+            story_t.c.version,
         )
         .join(article_t, article_t.c.id == passage_t.c.article_id)
         .join(outlet_t, outlet_t.c.id == article_t.c.outlet_id)
@@ -64,20 +77,26 @@ def get_passage(conn: Connection, public_id: str) -> PassageContext | None:
         .outerjoin(successor, successor.c.id == passage_t.c.successor_id)
         .where(passage_t.c.public_id == public_id)
     ).first()
-    return PassageContext(*row) if row else None
+    return PassageContext(*tuple(row)) if row else None
 
 
-def get_neighbours(conn: Connection, p: PassageContext) -> tuple[Neighbour | None, Neighbour | None]:
+def get_neighbours(
+    conn: Connection, p: PassageContext
+) -> tuple[Neighbour | None, Neighbour | None]:
     """The live passages just before and after, in the same article."""
     cols = (passage_t.c.public_id, passage_t.c.kind, passage_t.c.text)
     live = (passage_t.c.article_id == p.article_id) & passage_t.c.removed_at.is_(None)
     before = conn.execute(
-        select(*cols).where(live, passage_t.c.position < p.position)
-        .order_by(passage_t.c.position.desc()).limit(1)
+        select(*cols)
+        .where(live, passage_t.c.position < p.position)
+        .order_by(passage_t.c.position.desc())
+        .limit(1)
     ).first()
     after = conn.execute(
-        select(*cols).where(live, passage_t.c.position > p.position)
-        .order_by(passage_t.c.position).limit(1)
+        select(*cols)
+        .where(live, passage_t.c.position > p.position)
+        .order_by(passage_t.c.position)
+        .limit(1)
     ).first()
     return (Neighbour(*before) if before else None, Neighbour(*after) if after else None)
 

@@ -20,7 +20,12 @@ from sqlmodel import Session, col, select
 from app.db import write_session
 from app.models import Article, Dimension, Frame, Outlet, Passage, PassageFrame, Story, TagSource
 from app.services.errors import InputError
-from app.services.ingest import check_slug, get_or_create_outlet, get_or_create_story, import_article
+from app.services.ingest import (
+    check_slug,
+    get_or_create_outlet,
+    get_or_create_story,
+    import_article,
+)
 from app.services.versions import bump_story_version
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -74,8 +79,12 @@ def load_codebook(session: Session, path: Path) -> int:
         if dim is None:
             dim = Dimension(slug=slug, label="")
             session.add(dim)
-        _assign(dim, label=_require(entry, "label", where),
-                description=entry.get("description", ""), position=position)
+        _assign(
+            dim,
+            label=_require(entry, "label", where),
+            description=entry.get("description", ""),
+            position=position,
+        )
     session.flush()
     return len(entries)
 
@@ -98,8 +107,11 @@ def load_story_dir(session: Session, story_dir: Path) -> tuple[int, int]:
     existing = session.exec(select(Story).where(Story.slug == slug)).first()
     before = (existing.title, existing.summary, existing.event_date) if existing else None
     story = get_or_create_story(
-        session, slug=slug, title=_require(s, "title", f"{where} [story]"),
-        summary=str(s.get("summary", "")).strip(), event_date=_as_date(s.get("event_date")),
+        session,
+        slug=slug,
+        title=_require(s, "title", f"{where} [story]"),
+        summary=str(s.get("summary", "")).strip(),
+        event_date=_as_date(s.get("event_date")),
     )
     assert story.id is not None
     changed_meta = before != (story.title, story.summary, story.event_date)
@@ -131,7 +143,9 @@ def _load_article(
     prior = session.exec(select(Outlet).where(Outlet.slug == outlet_slug)).first()
     prior_values = (prior.name, prior.style_label) if prior else None
     outlet = get_or_create_outlet(
-        session, slug=outlet_slug, name=_require(entry, "outlet_name", where),
+        session,
+        slug=outlet_slug,
+        name=_require(entry, "outlet_name", where),
         style_label=entry.get("style_label", ""),
     )
     path = story_dir / _require(entry, "file", where)
@@ -140,7 +154,11 @@ def _load_article(
     except FileNotFoundError:
         raise InputError(f"{where}: {path} not found") from None
     result = import_article(
-        session, story=story, outlet=outlet, raw=raw, published=_as_date(entry.get("published")),
+        session,
+        story=story,
+        outlet=outlet,
+        raw=raw,
+        published=_as_date(entry.get("published")),
         source_name=path.name,
     )
     for key, got in (("headline", result.article.headline), ("byline", result.article.byline)):
@@ -175,8 +193,12 @@ def _load_frames(session: Session, story: Story, entries: list[dict[str, Any]], 
             session.add(frame)
             changed += 1
         changed += _assign(
-            frame, label=_require(entry, "label", w), description=entry.get("description", ""),
-            colour=colour.lower(), dimension_id=dims[dimension], story_id=story.id,
+            frame,
+            label=_require(entry, "label", w),
+            description=entry.get("description", ""),
+            colour=colour.lower(),
+            dimension_id=dims[dimension],
+            story_id=story.id,
             position=position,
         )
     session.flush()
@@ -226,9 +248,14 @@ def load_tags(session: Session, story: Story, path: Path) -> int:
             changed += 1
     for (passage_id, frame_id), reason in wanted.items():
         if (passage_id, frame_id) not in current:
-            session.add(PassageFrame(
-                passage_id=passage_id, frame_id=frame_id, source=TagSource.editorial, reason=reason,
-            ))
+            session.add(
+                PassageFrame(
+                    passage_id=passage_id,
+                    frame_id=frame_id,
+                    source=TagSource.editorial,
+                    reason=reason,
+                )
+            )
             changed += 1
     session.flush()
     if changed:

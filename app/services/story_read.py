@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -92,8 +91,12 @@ class StoryView:
 def get_story_row(conn: Connection, slug: str) -> StoryRow | None:
     row = conn.execute(
         select(
-            story_t.c.id, story_t.c.slug, story_t.c.title, story_t.c.summary,
-            story_t.c.event_date, story_t.c.version,
+            story_t.c.id,
+            story_t.c.slug,
+            story_t.c.title,
+            story_t.c.summary,
+            story_t.c.event_date,
+            story_t.c.version,
         ).where(story_t.c.slug == slug)
     ).first()
     return StoryRow(*row) if row else None
@@ -106,13 +109,23 @@ def get_story_version(conn: Connection, slug: str) -> int | None:
 def list_articles(conn: Connection, story_ids: list[int]) -> dict[int, list[ArticleRow]]:
     rows = conn.execute(
         select(
-            article_t.c.story_id, article_t.c.id, outlet_t.c.slug, outlet_t.c.name,
-            outlet_t.c.style_label, article_t.c.headline, article_t.c.byline,
+            article_t.c.story_id,
+            article_t.c.id,
+            outlet_t.c.slug,
+            outlet_t.c.name,
+            outlet_t.c.style_label,
+            article_t.c.headline,
+            article_t.c.byline,
             article_t.c.published,
         )
         .join(outlet_t, outlet_t.c.id == article_t.c.outlet_id)
         .where(article_t.c.story_id.in_(story_ids))
-        .order_by(article_t.c.story_id, article_t.c.published, article_t.c.id)
+        .order_by(
+            article_t.c.story_id,
+            article_t.c.published.is_(None),
+            article_t.c.published,
+            article_t.c.id,
+        )
     )
     out: dict[int, list[ArticleRow]] = {sid: [] for sid in story_ids}
     for story_id, *rest in rows:
@@ -125,9 +138,13 @@ def list_stories(conn: Connection) -> list[tuple[StoryRow, list[ArticleRow]]]:
         StoryRow(*r)
         for r in conn.execute(
             select(
-                story_t.c.id, story_t.c.slug, story_t.c.title, story_t.c.summary,
-                story_t.c.event_date, story_t.c.version,
-            ).order_by(story_t.c.event_date.desc(), story_t.c.slug)
+                story_t.c.id,
+                story_t.c.slug,
+                story_t.c.title,
+                story_t.c.summary,
+                story_t.c.event_date,
+                story_t.c.version,
+            ).order_by(story_t.c.event_date.is_(None), story_t.c.event_date.desc(), story_t.c.slug)
         )
     ]
     articles = list_articles(conn, [s.id for s in stories])
@@ -137,8 +154,14 @@ def list_stories(conn: Connection) -> list[tuple[StoryRow, list[ArticleRow]]]:
 def load_passages(conn: Connection, article_ids: list[int]) -> dict[int, list[PassageRow]]:
     rows = conn.execute(
         select(
-            passage_t.c.article_id, passage_t.c.id, passage_t.c.public_id, passage_t.c.kind,
-            passage_t.c.position, passage_t.c.text, passage_t.c.credit, passage_t.c.alt,
+            passage_t.c.article_id,
+            passage_t.c.id,
+            passage_t.c.public_id,
+            passage_t.c.kind,
+            passage_t.c.position,
+            passage_t.c.text,
+            passage_t.c.credit,
+            passage_t.c.alt,
         )
         .where(passage_t.c.article_id.in_(article_ids), passage_t.c.removed_at.is_(None))
         .order_by(passage_t.c.article_id, passage_t.c.position)
@@ -206,4 +229,3 @@ def _column(article: ArticleRow, passages: list[PassageRow], frames: list[FrameI
         profile.append(ProfileSegment(f, n, n / len(body), round(x, 3), round(width, 3)))
         x += width
     return Column(article, passages, profile, len(body))
-

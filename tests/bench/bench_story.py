@@ -1,0 +1,394 @@
+"""Throughput of the story page and a passage permalink against two baselines, one uvicorn
+worker, loaded by wrk from a separate process. See tests/bench/README.md.
+
+    .venv/bin/python tests/bench/bench_story.py [--duration 3] [--rounds 3] [--json out.json]
+
+Targets (issue): the story page rendered fresh >= 1/12 of the constant route's requests/s;
+the story page when nothing changed (render cache warm) >= 1/2 of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+LUA = HERE / "wrk_report.lua"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+FRESH_TARGET = 1 / 12  # story page rendered fresh, of the constant route's requests/s
+CACHED_TARGET = 1 / 2  # story page with nothing changed since the last render
+
+
+@dataclass
+class Path_:
+    name: str
+    url: str  # path on the server
+    expect_status: int
+    if_none_match: str = ""
+    note: str = ""
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fail(message: str) -> None:
+    print(f"\nbench_story: FAILED: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of the whole process (all threads), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # after "pid (comm)": state is fields[0]; utime and stime are stat fields 14 and 15
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            fail(f"the server exited with {proc.returncode} at startup:\n{log.read_text()[-3000:]}")
+        try:
+            if http_get(port, "/bench/constant")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    fail(f"the server did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def run_wrk(
+    args: argparse.Namespace, port: int, p: Path_, seconds: int, pid: int | None
+) -> dict[str, Any]:
+    env = dict(os.environ, BENCH_IF_NONE_MATCH=p.if_none_match)
+    cmd = [
+        args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s",
+        "--timeout", "5s", "--latency", "-s", str(LUA), f"http://127.0.0.1:{port}{p.url}",
+    ]
+    cpu0 = proc_cpu_seconds(pid) if pid else 0.0
+    child0 = os.times()
+    try:
+        out = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=seconds + 30, check=False
+        )
+    except subprocess.TimeoutExpired:
+        fail(f"wrk did not finish on {p.url}")
+    cpu1 = proc_cpu_seconds(pid) if pid else 0.0
+    child1 = os.times()
+    if out.returncode != 0:
+        fail(f"wrk exited {out.returncode} on {p.url}:\n{out.stdout}\n{out.stderr}")
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        fail(f"no summary from wrk on {p.url}:\n{out.stdout}\n{out.stderr}")
+    r: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    errors = {k: v for k, v in r["errors"].items() if v}
+    if errors or r["requests"] == 0:
+        fail(
+            f"{p.name} ({p.url}): {r['requests']} requests, errors {errors} "
+            "(status = non-2xx/3xx responses)\n" + out.stdout
+        )
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    r["server_cpu_s"] = cpu1 - cpu0
+    r["cpu_us_per_req"] = (cpu1 - cpu0) / r["requests"] * 1e6
+    r["wrk_cpu_s"] = (child1.children_user + child1.children_system) - (
+        child0.children_user + child0.children_system
+    )
+    return r
+
+
+def cache_stats(port: int) -> dict[str, int]:
+    status, _, body = http_get(port, "/bench/cache-stats")
+    if status != 200:
+        fail(f"/bench/cache-stats answered {status}")
+    return json.loads(body)  # type: ignore[no-any-return]
+
+
+def check_path(port: int, p: Path_) -> None:
+    headers = {"If-None-Match": p.if_none_match} if p.if_none_match else {}
+    status, _, body = http_get(port, p.url, headers)
+    if status != p.expect_status:
+        fail(f"{p.name}: GET {p.url} answered {status}, expected {p.expect_status}")
+    p.note = p.note or f"{len(body):,} B"
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=3, help="whole seconds measured per path per round (3)")
+    ap.add_argument(
+        "--warmup", type=int, default=1,
+        help="whole seconds of load on each path before its first measured run (1)",
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="rounds, paths in rotating order; medians reported (3)")
+    ap.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    ap.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
+    ap.add_argument("--story", default="trump-putin-call")
+    ap.add_argument("--json", metavar="FILE", help="also write every run and the summary here")
+    ap.add_argument("--max-seconds", type=float, default=300, help="abort if the run takes longer (300)")
+    ap.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = ap.parse_args()
+
+    if not Path(args.wrk).exists():
+        print(
+            "bench_story: wrk is not installed. Install it with:\n"
+            "    sudo apt-get install -y wrk      (Debian/Ubuntu)\n"
+            "or pass --wrk /path/to/wrk.",
+            file=sys.stderr,
+        )
+        return 2
+    if not sys.platform.startswith("linux"):
+        print("bench_story: needs Linux (/proc for server CPU time).", file=sys.stderr)
+        return 2
+
+    started = time.monotonic()
+    if args.duration < 1 or args.warmup < 0 or args.rounds < 1:
+        fail("--duration >= 1, --warmup >= 0 and --rounds >= 1 (wrk takes whole seconds)")
+    planned = 7 * (args.rounds * args.duration + args.warmup)
+    if planned + 20 > args.max_seconds:
+        fail(f"planned {planned:.0f} s of load exceeds --max-seconds {args.max_seconds:.0f}")
+
+    tmp = Path(tempfile.mkdtemp(prefix="parallax-bench-"))
+    log = tmp / "uvicorn.log"
+    port = free_port()
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http_impl = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    uvicorn = str(Path(sys.executable).parent / "uvicorn")
+    server_cmd = [
+        uvicorn, "--factory", "tests.bench.bench_app:create", "--workers", "1",
+        "--host", "127.0.0.1", "--port", str(port), "--loop", loop, "--http", http_impl,
+        "--no-access-log", "--log-level", "warning",
+    ]
+    env = dict(
+        os.environ, PARALLAX_BENCH_DB=str(tmp / "bench.db"), PARALLAX_BENCH_STORY=args.story,
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    proc: subprocess.Popen[bytes] | None = None
+    load_before = os.getloadavg()
+    try:
+        with open(log, "wb") as logf:
+            proc = subprocess.Popen(
+                server_cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_ready(proc, port, log, timeout=60)
+        pid = proc.pid
+
+        # The passage: the fourth of the first article, from the read-only API.
+        status, _, body = http_get(port, f"/api/stories/{args.story}")
+        if status != 200:
+            fail(f"/api/stories/{args.story} answered {status}")
+        passage = json.loads(body)["articles"][0]["passages"][3]["id"]
+        story_url, passage_url = f"/stories/{args.story}", f"/p/{passage}"
+        status, headers, _ = http_get(port, story_url)  # also warms the render cache
+        etag = headers.get("etag", "")
+        if status != 200 or not etag:
+            fail(f"GET {story_url} answered {status} with etag {etag!r}")
+        http_get(port, passage_url)
+
+        paths = [
+            Path_("constant", "/bench/constant", 200),
+            Path_("prerendered", "/bench/prerendered", 200),
+            Path_("story fresh", f"/bench/fresh{story_url}", 200),
+            Path_("story cached", story_url, 200),
+            Path_("story 304", story_url, 304, if_none_match=etag, note="0 B, 304"),
+            Path_("passage fresh", f"/bench/fresh{passage_url}", 200),
+            Path_("passage cached", passage_url, 200),
+        ]
+        for p in paths:
+            check_path(port, p)
+
+        print(
+            f"Parallax bench: {platform.python_implementation()} {platform.python_version()}, "
+            f"{os.cpu_count()} CPUs, uvicorn 1 worker ({loop}, {http_impl}), "
+            f"wrk -t{args.threads} -c{args.connections}, {args.rounds} rounds x "
+            f"{args.duration} s per path (+{args.warmup} s warm-up first), "
+            f"load average {load_before[0]:.2f}"
+        )
+        print(f"story {args.story!r}, passage {passage!r}\n")
+
+        for rnd in range(args.rounds):
+            k = rnd % len(paths)
+            order = paths[k:] + paths[:k]
+            for p in order:
+                if time.monotonic() - started > args.max_seconds:
+                    fail(f"over --max-seconds {args.max_seconds:.0f}")
+                if rnd == 0 and args.warmup > 0:
+                    run_wrk(args, port, p, args.warmup, None)
+                before = cache_stats(port)
+                r = run_wrk(args, port, p, args.duration, pid)
+                after = cache_stats(port)
+                r["cache"] = {k2: after[k2] - before[k2] for k2 in after}
+                r["round"] = rnd
+                verify_cache(p, r)
+                p.runs.append(r)
+                if proc.poll() is not None:
+                    fail(f"the server died during {p.name}:\n{log.read_text()[-3000:]}")
+            print(
+                f"  round {rnd + 1}/{args.rounds}: "
+                + ", ".join(f"{p.name} {p.runs[-1]['rps']:,.0f}" for p in paths)
+                + " req/s",
+                flush=True,
+            )
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the server's own session, nothing else
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    summary = summarize(paths, args.rounds)
+    wall = time.monotonic() - started
+    report(args, summary, paths, wall, server_cmd)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "args": vars(args), "server_cmd": server_cmd, "wall_s": wall,
+            "load_avg_before": load_before, "load_avg_after": os.getloadavg(),
+            "summary": summary,
+            "runs": {p.name: {"url": p.url, "runs": p.runs} for p in paths},
+        }, indent=2))
+    missed = not (summary["targets"]["fresh"]["pass"] and summary["targets"]["cached"]["pass"])
+    return 1 if (args.strict and missed) else 0
+
+
+def verify_cache(p: Path_, r: dict[str, Any]) -> None:
+    """The fresh runs must not have been served from the cache, nor the cached ones rendered."""
+    c, n = r["cache"], r["requests"]
+    if p.name.endswith("fresh") and (c["hits"] or c["bypassed"] < n):
+        fail(f"{p.name}: {c} for {n} requests: not every request rendered")
+    if p.name.endswith("cached") and (c["misses"] > 1 or c["hits"] < n):
+        fail(f"{p.name}: {c} for {n} requests: not every request came from the cache")
+    if p.name.endswith("304") and (c["hits"] or c["misses"] or c["bypassed"]):
+        fail(f"{p.name}: {c}: 304s should not touch the cache")
+
+
+def summarize(paths: list[Path_], rounds: int) -> dict[str, Any]:
+    by = {p.name: p for p in paths}
+    const, pre = by["constant"].runs, by["prerendered"].runs
+    rows = []
+    for p in paths:
+        rows.append({
+            "path": p.name, "url": p.url, "note": p.note,
+            "rps": median([r["rps"] for r in p.runs]),
+            "rps_min": min(r["rps"] for r in p.runs), "rps_max": max(r["rps"] for r in p.runs),
+            "p50_ms": median([r["p50_us"] / 1000 for r in p.runs]),
+            "p99_ms": median([r["p99_us"] / 1000 for r in p.runs]),
+            "cpu_us": median([r["cpu_us_per_req"] for r in p.runs]),
+            # ratios within each round (same server, same minute), then the median
+            "x_const": median([p.runs[i]["rps"] / const[i]["rps"] for i in range(rounds)]),
+            "x_pre": median([p.runs[i]["rps"] / pre[i]["rps"] for i in range(rounds)]),
+            "cpu_x_const": median(
+                [p.runs[i]["cpu_us_per_req"] / const[i]["cpu_us_per_req"] for i in range(rounds)]
+            ),
+        })
+    row = {r["path"]: r for r in rows}
+    fresh, cached = row["story fresh"]["x_const"], row["story cached"]["x_const"]
+    return {
+        "rows": rows,
+        "targets": {
+            "fresh": {"ratio": fresh, "target": FRESH_TARGET, "pass": fresh >= FRESH_TARGET},
+            "cached": {"ratio": cached, "target": CACHED_TARGET, "pass": cached >= CACHED_TARGET},
+            "304": {"ratio": row["story 304"]["x_const"]},
+        },
+    }
+
+
+def frac(x: float) -> str:
+    return f"1/{1 / x:.1f}" if 0 < x < 1 else f"{x:.2f}x"
+
+
+def report(
+    args: argparse.Namespace, summary: dict[str, Any], paths: list[Path_], wall: float,
+    server_cmd: list[str],
+) -> None:
+    rows = summary["rows"]
+    head = (
+        f"{'path':<15} {'req/s':>8} {'(min-max)':>15} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'CPU us/req':>10} {'/const':>7} {'/prerend':>8}  {'size':>9}  url"
+    )
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in rows:
+        spread = f"{r['rps_min']:,.0f}-{r['rps_max']:,.0f}"
+        print(
+            f"{r['path']:<15} {r['rps']:>8,.0f} {spread:>15} {r['p50_ms']:>7.2f} "
+            f"{r['p99_ms']:>7.2f} {r['cpu_us']:>10,.0f} {r['x_const']:>7.3f} {r['x_pre']:>8.3f}"
+            f"  {r['note']:>9}  {r['url']}"
+        )
+    print(
+        "\nreq/s, p50, p99, CPU: medians over rounds; /const, /prerend: req/s ratio to the "
+        "baseline in the same round (median).\np50/p99 are closed-loop latencies with "
+        f"{args.connections} requests in flight (they include queueing); server CPU per "
+        "request is the steadier figure."
+    )
+    t = summary["targets"]
+    row = {r["path"]: r for r in rows}
+    const = row["constant"]["rps"]
+    print("\nTargets (req/s relative to the constant route, same run):")
+    for key, label, tgt in (
+        ("fresh", "story page rendered fresh", FRESH_TARGET),
+        ("cached", "story page, nothing changed", CACHED_TARGET),
+    ):
+        name = "story fresh" if key == "fresh" else "story cached"
+        verdict = "PASS" if t[key]["pass"] else "MISS"
+        print(
+            f"  {verdict}  {label:<29} {row[name]['rps']:>8,.0f} req/s = "
+            f"{frac(t[key]['ratio'])} of constant ({const:,.0f} req/s); target >= {frac(tgt)}"
+            f"  [CPU/req {row[name]['cpu_x_const']:.1f}x constant's]"
+        )
+    print(
+        f"  info  story page, repeat view (304)  {row['story 304']['rps']:>8,.0f} req/s = "
+        f"{frac(t['304']['ratio'])} of constant  [CPU/req {row['story 304']['cpu_x_const']:.1f}x]"
+    )
+    print(f"\nWall time {wall:.0f} s.")
+    argv = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    print(
+        "Reproduce (from the repository root):\n"
+        f"    .venv/bin/python tests/bench/bench_story.py{' ' + argv if argv else ''}\n"
+        "Server and load it runs, per path:\n"
+        f"    PARALLAX_BENCH_DB=/tmp/bench.db {' '.join(Path(a).name if i == 0 else a for i, a in enumerate(server_cmd))}\n"
+        f"    wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 5s --latency "
+        f"-s tests/bench/wrk_report.lua http://127.0.0.1:PORT/URL"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
