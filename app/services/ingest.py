@@ -123,6 +123,7 @@ def import_article(
 def _store_passages(
     session: Session, story: Story, outlet: Outlet, article: Article, parsed: ParsedArticle
 ) -> tuple[int, int, int]:
+    assert article.id is not None
     existing = {
         p.public_id: p
         for p in session.exec(select(Passage).where(Passage.article_id == article.id))
@@ -130,10 +131,6 @@ def _store_passages(
     seen: dict[tuple[str, str], int] = {}
     current: list[Passage] = []
     added = kept = 0
-    # Removed passages step aside to positions that cannot clash with the new layout.
-    for passage in existing.values():
-        passage.position = -1 - abs(passage.position)
-    session.flush()
     for position, item in enumerate(parsed.passages):
         occurrence = seen.get((item.kind, item.text), 0)
         seen[(item.kind, item.text)] = occurrence + 1
@@ -144,8 +141,8 @@ def _store_passages(
             text=item.text,
             occurrence=occurrence,
         )
-        passage: Passage | None = existing.pop(public_id) if public_id in existing else None
-        if passage is None:
+        found = existing.pop(public_id) if public_id in existing else None
+        if found is None:
             _refuse_id_clash(session, public_id)
             passage = Passage(
                 public_id=public_id,
@@ -157,6 +154,7 @@ def _store_passages(
             session.add(passage)
             added += 1
         else:
+            passage = found
             kept += 1
         passage.position = position
         passage.credit, passage.alt = item.credit, item.alt
