@@ -121,5 +121,92 @@ class PassageFrame(SQLModel, table=True):
     source: str = Field(max_length=20)
     # Who within the source: "" for the editorial seed, the analyst's name for analysts.
     tagger: str = Field(default="", max_length=80)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Role(StrEnum):
+    analyst = "analyst"
+    admin = "admin"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    role: str = Field(max_length=20)
+    password_hash: str | None = Field(default=None, max_length=200)
+    # Bumped to end every session of the user at once (password change, lock-out).
+    session_epoch: int = Field(default=0)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    disabled_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """A token for scripts. Only its SHA-256 is stored; the prefix lets people tell tokens
+    apart when they list or revoke them."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_used_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed and successful logins, kept in the database so throttling holds across
+    several servers."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80)
+    client: str = Field(default="", max_length=64)
+    succeeded: bool = False
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Annotation(SQLModel, table=True):
+    """An analyst's note on a passage, or on a quoted span of it (W3C TextQuoteSelector and
+    TextPositionSelector). Never deleted from the table: deleting sets `deleted_at`, and every
+    version lives on in annotation_version."""
+
+    __table_args__ = (Index("ix_annotation_passage_created", "passage_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=12, unique=True)
+    passage_id: int = Field(foreign_key="passage.id")
+    author_id: int = Field(foreign_key="user_account.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="annotation.id", index=True)
+    frame_id: int | None = Field(default=None, foreign_key="frame.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    quote_exact: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    quote_prefix: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    quote_suffix: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    quote_start: int | None = None
+    quote_end: int | None = None
+    version: int = Field(default=1)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    deleted_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AnnotationVersion(SQLModel, table=True):
+    __tablename__ = "annotation_version"
+    __table_args__ = (UniqueConstraint("annotation_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    annotation_id: int = Field(foreign_key="annotation.id")
+    version: int
+    action: str = Field(max_length=20)  # created, edited, deleted, restored
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    frame_id: int | None = Field(default=None, foreign_key="frame.id")
+    editor_id: int = Field(foreign_key="user_account.id")
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -58,6 +58,8 @@ async def story_page(
             frame=selected,
             asked_frame=frame,
             pair=pair,
+            # links keep the pair in the URL only when the reader chose one
+            link_pair=pair if (left or right) else (None, None),
             swap_url=urls.story(story, left=pair[1], right=pair[0], frame=frame),
         )
         return 200, html

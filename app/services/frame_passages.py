@@ -8,15 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from app.models import TagSource
+from app.services.frames_read import editorial_frames_of, list_frames
 from app.tables import article_t, outlet_t, passage_frame_t, passage_t, story_t
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FramedPassage:
+    id: int
     public_id: str
     kind: str
     text: str
     reason: str
+    frame_slugs: str = ""  # every editorial frame of the passage, space-separated
 
 
 @dataclass(slots=True)
@@ -37,6 +40,7 @@ def passages_with_frame(conn: Connection, frame_id: int) -> list[OutletGroup]:
             outlet_t.c.slug,
             outlet_t.c.name,
             article_t.c.headline,
+            passage_t.c.id,
             passage_t.c.public_id,
             passage_t.c.kind,
             passage_t.c.text,
@@ -61,11 +65,16 @@ def passages_with_frame(conn: Connection, frame_id: int) -> list[OutletGroup]:
         )
     )
     groups: dict[tuple[str, str], OutletGroup] = {}
-    for s_slug, s_title, o_slug, o_name, headline, pid, kind, text, reason in rows:
+    for s_slug, s_title, o_slug, o_name, headline, id_, pid, kind, text, reason in rows:
         group = groups.get((s_slug, o_slug))
         if group is None:
             group = groups[(s_slug, o_slug)] = OutletGroup(
                 s_slug, s_title, o_slug, o_name, headline
             )
-        group.passages.append(FramedPassage(pid, kind, text, reason))
+        group.passages.append(FramedPassage(id_, pid, kind, text, reason))
+    passages = [p for g in groups.values() for p in g.passages]
+    slugs = {f.id: f.slug for f in list_frames(conn)}
+    tags = editorial_frames_of(conn, [p.id for p in passages])
+    for p in passages:
+        p.frame_slugs = " ".join(slugs[fid] for fid in tags.get(p.id, ()))
     return list(groups.values())

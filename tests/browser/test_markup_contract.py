@@ -36,14 +36,7 @@ def _first_paragraph(story_json: dict[str, Any]) -> str:
         f"/stories/{STORY}",
         f"/stories/{STORY}?frame=few-concessions",
         "/p/{pid}",
-        pytest.param(
-            "/frames/few-concessions",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason='app bug: templates/frames/show.html writes data-frames="{{ frame.slug }}" '
-                "(the page's frame only), not the passage's frame slugs",
-            ),
-        ),
+        "/frames/few-concessions",
     ],
     ids=["story", "story-frame", "permalink", "frame-page"],
 )

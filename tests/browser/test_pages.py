@@ -56,11 +56,6 @@ def test_passage_permalink_page_and_copy_link(
     t.rec.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: `.button { display: inline-flex }` in static/css/app.css overrides the "
-    "`hidden` attribute, so the JS-only Copy link button shows (and does nothing) without JS",
-)
 def test_copy_link_button_hidden_without_javascript(
     new_tab: Callable[..., Tab], live_server: str, story_json: dict[str, Any]
 ) -> None:

@@ -30,6 +30,9 @@ def test_frame_page_groups_passages_by_outlet(client: TestClient) -> None:
     assert first is not None
     assert first.find("a", href=f"/p/{first['data-passage-id']}") is not None
     assert text_of(first.select_one(".reason"))
+    api = client.get(f"/api/passages/{first['data-passage-id']}").json()
+    assert str(first["data-frames"]).split() == [f["slug"] for f in api["frames"]]
+    assert "win-for-russia" in str(first["data-frames"]).split()
 
 
 def test_unknown_frame_is_404(client: TestClient) -> None:
