@@ -1,13 +1,17 @@
-"""Dependencies declared once: the database connection, the template environment."""
+"""Dependencies declared once: the database connection, templates, who is acting."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from jinja2 import Environment
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from app.services.accounts import Account, account_by_id, account_for_token
+from app.sessions import csrf_ok, csrf_token, read_session
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
@@ -35,3 +39,60 @@ def is_htmx(request: Request) -> bool:
 def origin(request: Request) -> str:
     configured: str = request.app.state.settings.public_origin
     return configured or f"{request.url.scheme}://{request.url.netloc}"
+
+
+def get_account(request: Request) -> Account | None:
+    """Who is acting: a Bearer API token, or the signed session cookie; None for readers."""
+    state = request.scope.setdefault("state", {})
+    if "px_account" in state:
+        return state["px_account"]  # type: ignore[no-any-return]
+    account = None
+    auth = request.headers.get("authorization", "")
+    engine = request.app.state.engine
+    if auth.lower().startswith("bearer "):
+        with Session(engine) as session:
+            account = account_for_token(session, auth[7:].strip())
+        state["px_via_token"] = account is not None
+    else:
+        data = read_session(request)
+        if data is not None and data.user_id is not None:
+            with Session(engine) as session:
+                account = account_by_id(session, data.user_id, data.epoch)
+    state["px_account"] = account
+    return account
+
+
+async def require_writer(request: Request) -> Account:
+    """An analyst or admin, and for cookie sessions a valid CSRF token (header or form)."""
+    account = get_account(request)
+    if account is None:
+        if request.headers.get("authorization"):
+            raise HTTPException(401, "That API token is not valid (revoked or mistyped).")
+        raise HTTPException(401, "Log in as an analyst to do this.")
+    if not request.scope["state"].get("px_via_token"):
+        offered = request.headers.get("x-csrf-token")
+        if offered is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            offered = str((await request.form()).get("csrf_token") or "") or None
+        if not csrf_ok(request, read_session(request), offered):
+            raise HTTPException(
+                403,
+                "This form has expired or did not come from Parallax (CSRF check failed). "
+                "Reload the page and try again.",
+            )
+    return account
+
+
+AccountDep = Annotated[Account | None, Depends(get_account)]
+WriterDep = Annotated[Account, Depends(require_writer)]
+
+
+def page_context(request: Request) -> dict[str, object]:
+    """What base.html needs to show who is logged in, and the CSRF token for their forms."""
+    account = get_account(request)
+    data = read_session(request)
+    return {
+        "account": account,
+        "csrf_token": csrf_token(request, data) if (account and data) else "",
+    }

@@ -154,8 +154,8 @@ def _coefficients(
     )
 
 
-def _analyst_tags(conn: Connection, story_id: int) -> list[tuple[int, int, str, str]]:
-    """(passage id, frame id, analyst key, analyst name) for live passages of the story."""
+def _analyst_tags(conn: Connection, story_id: int) -> list[tuple[int, int, str]]:
+    """(passage id, frame id, analyst) for the analyst tags on live passages of the story."""
     rows = conn.execute(
         select(
             passage_frame_t.c.passage_id,
@@ -174,30 +174,26 @@ def _analyst_tags(conn: Connection, story_id: int) -> list[tuple[int, int, str, 
         )
         .order_by(passage_frame_t.c.passage_id, passage_frame_t.c.frame_id)
     )
-    # The account is the analyst (a renamed user stays one analyst); `tagger` covers rows
-    # written without one.
-    return [
-        (pid, fid, f"u{uid}" if uid is not None else f"t:{tagger}", name or tagger)
-        for pid, fid, uid, tagger, name in rows
-    ]
+    # The account's current name, so a renamed analyst stays one analyst; `tagger` names
+    # the analyst of a row written without an account.
+    return [(pid, fid, name or tagger) for pid, fid, _uid, tagger, name in rows]
 
 
 def story_agreement(conn: Connection, story_id: int) -> AgreementReport:
     tags = _analyst_tags(conn, story_id)
-    names = {key: name for _, _, key, name in tags}
     applied: dict[tuple[str, int], set[int]] = {}  # (analyst, passage) -> frame ids
-    for pid, fid, key, _ in tags:
-        applied.setdefault((key, pid), set()).add(fid)
+    for pid, fid, analyst in tags:
+        applied.setdefault((analyst, pid), set()).add(fid)
 
     by_passage: dict[int, list[str]] = {}
     for key, pid in applied:
         by_passage.setdefault(pid, []).append(key)
     units = sorted(pid for pid, keys in by_passage.items() if len(keys) >= 2)
-    raters = sorted({key for pid in units for key in by_passage[pid]}, key=lambda k: names[k])
+    raters = sorted({key for pid in units for key in by_passage[pid]})
     unit_set = set(units)
 
     frames = list_frames(conn, story_id=story_id)
-    used = {fid for pid, fid, _, _ in tags}
+    used = {fid for _, fid, _ in tags}
     known = {f.id for f in frames}
     if used - known:  # frames of another story's codebook applied here
         frames += [f for f in list_frames(conn) if f.id in used - known]
@@ -213,7 +209,7 @@ def story_agreement(conn: Connection, story_id: int) -> AgreementReport:
                     data[row, j * len(units) + col] = 1.0 if fid in mine else 0.0
         return data
 
-    compared = [(fid, pid) for pid, fid, _, _ in tags if pid in unit_set]
+    compared = [(fid, pid) for pid, fid, _ in tags if pid in unit_set]
     rows = [
         FrameAgreement(
             f,
@@ -235,7 +231,7 @@ def story_agreement(conn: Connection, story_id: int) -> AgreementReport:
     )
     return AgreementReport(
         story_id=story_id,
-        analysts=sorted(set(names.values())),
+        analysts=sorted({analyst for _, _, analyst in tags}),
         tags=len(tags),
         units=len(units),
         frames=rows,
