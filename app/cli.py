@@ -72,6 +72,81 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        return None  # no password: the user cannot log in until one is set
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise InputError("The two passwords differ.")
+    return first
+
+
+def _cmd_user_add(args: argparse.Namespace) -> int:
+    from app.services.accounts import create_user
+
+    password = _read_password(args)
+    engine = make_engine(get_settings().database_url)
+    with write_session(engine) as session:
+        create_user(session, name=args.name, role=args.role, password=password)
+    note = "" if password else " (no password: it can use API tokens, not log in)"
+    print(f"user {args.name} added as {args.role}{note}")
+    return 0
+
+
+def _cmd_user_token(args: argparse.Namespace) -> int:
+    from app.services.accounts import get_user, issue_token, list_tokens, revoke_token
+    from app.services.errors import NotFoundError
+
+    engine = make_engine(get_settings().database_url)
+    with write_session(engine) as session:
+        try:
+            user = get_user(session, args.name)
+        except NotFoundError as exc:
+            raise InputError(str(exc)) from None
+        if args.revoke:
+            n = revoke_token(session, user, args.revoke)
+            print(f"revoked {n} token{'' if n == 1 else 's'} of {args.name}")
+            return 0 if n else 2
+        if args.list:
+            for t in list_tokens(session, user):
+                state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+                print(f"{t.prefix}...  created {t.created_at:%Y-%m-%d}  {state}")
+            return 0
+        print(issue_token(session, user))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    import json
+
+    from app.services.errors import NotFoundError
+    from app.services.export import story_csv, story_jsonld
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    origin = settings.public_origin or f"http://{settings.host}:{settings.port}"
+    with engine.connect() as conn:
+        try:
+            if args.format == "csv":
+                text = story_csv(conn, args.story)
+            else:
+                text = (
+                    json.dumps(story_jsonld(conn, args.story, origin), indent=2, ensure_ascii=False)
+                    + "\n"
+                )
+        except NotFoundError as exc:
+            raise InputError(str(exc)) from None
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parallax", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--story", required=True)
     imp.add_argument("--outlet", required=True)
     imp.set_defaults(func=_cmd_import)
+
+    user = sub.add_parser("user", help="accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add an analyst or admin")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["analyst", "admin"])
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(func=_cmd_user_add)
+    token = user_sub.add_parser("token", help="print a new API token (or list, or revoke)")
+    token.add_argument("name")
+    token.add_argument("--list", action="store_true", help="list the user's tokens")
+    token.add_argument("--revoke", metavar="PREFIX", help="revoke the tokens starting so")
+    token.set_defaults(func=_cmd_user_token)
+
+    export = sub.add_parser("export", help="a story's passages, frames and annotations")
+    export.add_argument("story")
+    export.add_argument("--format", required=True, choices=["csv", "jsonld"])
+    export.add_argument("--output", "-o", help="write here instead of standard output")
+    export.set_defaults(func=_cmd_export)
     return parser
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from jinja2 import Environment
@@ -88,7 +88,7 @@ AccountDep = Annotated[Account | None, Depends(get_account)]
 WriterDep = Annotated[Account, Depends(require_writer)]
 
 
-def page_context(request: Request) -> dict[str, object]:
+def page_context(request: Request) -> dict[str, Any]:
     """What base.html needs to show who is logged in, and the CSRF token for their forms."""
     account = get_account(request)
     data = read_session(request)

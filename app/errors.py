@@ -16,10 +16,12 @@ log = logging.getLogger("parallax")
 
 TITLES = {
     400: "Bad request",
+    401: "Log in first",
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
     410: "Gone",
+    412: "Changed meanwhile",
     413: "Too large",
     422: "Check the form",
     429: "Too many requests",
@@ -65,3 +67,17 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, 500, "Something went wrong on our side; try again shortly.")
+
+
+SERVICE_STATUS = {
+    "InputError": 422,
+    "NotFoundError": 404,
+    "PermissionDeniedError": 403,
+    "StaleVersionError": 412,
+}
+
+
+async def service_error(request: Request, exc: Exception) -> Response:
+    """A service said no: the message is for the person, the status says why."""
+    status = SERVICE_STATUS.get(type(exc).__name__, 400)
+    return error_response(request, status, str(exc))

@@ -8,10 +8,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.errors import http_error, server_error, validation_error
+from app.errors import http_error, server_error, service_error, validation_error
 from app.headers import SecurityHeaders
 from app.render_cache import RenderCache
-from app.routes import api, docs, frames, pages, passages, stories
+from app.routes import (
+    agreement,
+    annotation_forms,
+    annotation_pages,
+    api,
+    api_annotations,
+    auth,
+    docs,
+    frames,
+    pages,
+    passages,
+    stories,
+)
+from app.services.errors import (
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+)
 from app.static_files import mount_static
 from app.templating import build_id, make_env
 
@@ -32,10 +50,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.render_cache = RenderCache(settings.render_cache_size)
 
     mount_static(app)
-    for module in (pages, stories, passages, frames, api, docs):
+    for module in (
+        pages,
+        auth,
+        stories,
+        annotation_pages,
+        passages,
+        annotation_forms,
+        frames,
+        agreement,
+        api,
+        api_annotations,
+        docs,
+    ):
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    for error in (InputError, NotFoundError, PermissionDeniedError, StaleVersionError):
+        app.add_exception_handler(error, service_error)
     app.add_exception_handler(Exception, server_error)
     app.add_middleware(SecurityHeaders)
     return app

@@ -58,3 +58,28 @@ def api_passage(public_id: str) -> str:
 
 def absolute(origin: str, path: str) -> str:
     return origin.rstrip("/") + path
+
+
+def annotation(public_id: str) -> str:
+    return f"/a/{quote(public_id)}"
+
+
+def analyst(name: str) -> str:
+    return f"/analysts/{quote(name)}"
+
+
+def story_annotations(slug: str) -> str:
+    return f"/stories/{quote(slug)}/annotations"
+
+
+def story_agreement(slug: str) -> str:
+    return f"/stories/{quote(slug)}/agreement"
+
+
+def api_annotation(public_id: str) -> str:
+    return f"/api/annotations/{quote(public_id)}"
+
+
+def api_story_annotations(slug: str, page: int | None = None) -> str:
+    suffix = f"?page={page}" if page is not None else ""
+    return f"/api/stories/{quote(slug)}/annotations{suffix}"

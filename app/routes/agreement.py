@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
+from sqlalchemy.engine import Connection
 
 from app import urls
 from app.deps import ConnDep, TemplatesDep
@@ -44,7 +45,7 @@ class AgreementOut(BaseModel):
     frames: list[FrameAgreementOut]
 
 
-def _story(conn: ConnDep, slug: str) -> StoryRow:
+def _story(conn: Connection, slug: str) -> StoryRow:
     row = get_story_row(conn, slug)
     if row is None:
         raise HTTPException(404, f"There is no story {slug!r}.")

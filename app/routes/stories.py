@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from app import urls
-from app.deps import is_htmx
+from app.deps import is_htmx, page_context
 from app.routes.cached import cached_page
 from app.services.story_read import get_story_row, get_story_version, load_story_view
 from app.templating import render
@@ -31,14 +31,20 @@ async def story_page(
     if left and left == right:
         raise HTTPException(400, "Pick two different outlets to compare.")
     fragment = is_htmx(request)
-    key = ("story", story, version, left, right, frame, fragment)
+    ctx = page_context(request)
+    account = ctx["account"]
+    # Readers share one cached page; an analyst's page carries their controls and token.
+    viewer = (account.id, ctx["csrf_token"]) if account else None
+    key = ("story", story, version, left, right, frame, fragment, viewer)
 
     def render_page() -> tuple[int, str]:
         with engine.connect() as conn:
             row = get_story_row(conn, story)
             if row is None:
                 raise HTTPException(404, f"There is no story {story!r}.")
-            view = load_story_view(conn, row, left=left, right=right)
+            view = load_story_view(
+                conn, row, left=left, right=right, me=account.id if account else None
+            )
         for asked in (left, right):
             if asked and asked not in {a.outlet_slug for a in view.articles}:
                 known = ", ".join(a.outlet_slug for a in view.articles)
@@ -60,6 +66,14 @@ async def story_page(
             pair=pair,
             # links keep the pair in the URL only when the reader chose one
             link_pair=pair if (left or right) else (None, None),
+            ctx={
+                **ctx,
+                "frames": view.frames,
+                "frames_by_id": {f.id: f for f in view.frames},
+                "next_url": str(request.url.path)
+                + (f"?{request.url.query}" if request.url.query else ""),
+            },
+            **ctx,
             swap_url=urls.story(story, left=pair[1], right=pair[0], frame=frame),
         )
         return 200, html

@@ -12,7 +12,7 @@ from sqlmodel import select as sm_select
 
 from app.models import Frame, PassageFrame, TagSource
 from app.services.accounts import Account
-from app.services.annotations import _live_passage, _story_id
+from app.services.annotation_write import _live_passage, _story_id
 from app.services.errors import InputError
 from app.services.versions import bump_story_version
 from app.tables import passage_frame_t

@@ -227,6 +227,7 @@ def listing(
     limit: int = 100,
     offset: int = 0,
     include_deleted: bool = False,
+    oldest_first: bool = False,
 ) -> tuple[list[AnnotationView], int]:
     """A flat, filtered page of annotations (newest first) and the total that match."""
     query = _base()

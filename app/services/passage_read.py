@@ -33,6 +33,7 @@ class PassageContext:
     story_slug: str
     story_title: str
     story_version: int
+    story_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ def get_passage(conn: Connection, public_id: str) -> PassageContext | None:
             story_t.c.slug,
             story_t.c.title,
             story_t.c.version,
+            story_t.c.id,
         )
         .join(article_t, article_t.c.id == passage_t.c.article_id)
         .join(outlet_t, outlet_t.c.id == article_t.c.outlet_id)

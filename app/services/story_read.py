@@ -13,6 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from app.models import PassageKind
+from app.services import analyst_tags, annotation_read
+from app.services.analyst_tags import TagSummary
+from app.services.anchoring import segments
+from app.services.annotation_read import AnnotationView
 from app.services.frames_read import FrameInfo, editorial_frames_of, list_frames
 from app.tables import article_t, outlet_t, passage_t, story_t
 
@@ -50,6 +54,9 @@ class PassageRow:
     credit: str | None
     alt: str | None
     frames: list[FrameInfo] = field(default_factory=list)
+    notes: list[AnnotationView] = field(default_factory=list)
+    tags: TagSummary | None = None
+    segments: list[tuple[str, list[str]]] | None = None  # the text cut at quoted spans
 
     @property
     def frame_slugs(self) -> str:
@@ -184,7 +191,12 @@ def pick_pair(
 
 
 def load_story_view(
-    conn: Connection, story: StoryRow, *, left: str | None = None, right: str | None = None
+    conn: Connection,
+    story: StoryRow,
+    *,
+    left: str | None = None,
+    right: str | None = None,
+    me: int | None = None,
 ) -> StoryView:
     articles = list_articles(conn, [story.id])[story.id]
     frames = list_frames(conn, story_id=story.id)
@@ -194,6 +206,8 @@ def load_story_view(
     passages = load_passages(conn, [a.id for a in chosen])
     all_ids = [p.id for ps in passages.values() for p in ps]
     tags = editorial_frames_of(conn, all_ids)
+    notes = annotation_read.for_passages(conn, all_ids)
+    summaries = analyst_tags.summaries(conn, all_ids, me=me)
     missing = {fid for fids in tags.values() for fid in fids} - frames_by_id.keys()
     if missing:  # frames of another story's codebook applied here
         for f in list_frames(conn):
@@ -208,6 +222,9 @@ def load_story_view(
         rows = passages[article.id]
         for p in rows:
             p.frames = [frames_by_id[fid] for fid in tags.get(p.id, ())]
+            p.tags = summaries.get(p.id)
+            if p.id in notes:
+                attach_notes(p, notes[p.id])
         columns.append(_column(article, rows, frames))
     return StoryView(story, articles, columns[0], columns[1], frames)
 
@@ -229,3 +246,14 @@ def _column(article: ArticleRow, passages: list[PassageRow], frames: list[FrameI
         profile.append(ProfileSegment(f, n, n / len(body), round(x, 3), round(width, 3)))
         x += width
     return Column(article, passages, profile, len(body))
+
+
+def attach_notes(p: PassageRow, notes: list[AnnotationView]) -> None:
+    """Give the passage its notes, and cut its text where they quote it."""
+    p.notes = notes
+    spans = [
+        (*where, a.public_id)
+        for a in notes
+        if a.quote and a.deleted_at is None and (where := a.anchored) is not None
+    ]
+    p.segments = segments(p.text, spans) if spans else None

@@ -69,6 +69,52 @@
     });
   });
 
+  // Quote annotations: select words in a passage, and its annotate form opens with the
+  // quote (W3C TextQuoteSelector + TextPositionSelector offsets into the passage text).
+  function textOffset(container, node, offset) {
+    var range = document.createRange();
+    range.selectNodeContents(container);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  function fillQuote(form, exact, start, end) {
+    form.querySelector("[name=exact]").value = exact;
+    form.querySelector("[name=start]").value = exact ? String(start) : "";
+    form.querySelector("[name=end]").value = exact ? String(end) : "";
+    var preview = form.querySelector(".quote-preview");
+    if (preview) {
+      preview.hidden = !exact;
+      preview.querySelector("span").textContent = exact;
+    }
+  }
+
+  document.addEventListener("mouseup", function () { setTimeout(captureSelection, 0); });
+  document.addEventListener("keyup", function (e) { if (e.shiftKey) captureSelection(); });
+
+  function captureSelection() {
+    var sel = window.getSelection();
+    if (!sel || sel.isCollapsed || sel.rangeCount === 0) return;
+    var range = sel.getRangeAt(0);
+    var start = range.startContainer.nodeType === 1 ? range.startContainer : range.startContainer.parentElement;
+    var text = start && start.closest(".passage-text .text");
+    if (!text || !text.contains(range.endContainer)) return;
+    var passage = text.closest(".passage");
+    var details = passage && passage.querySelector("details[data-action=annotate]");
+    if (!details) return;
+    var a = textOffset(text, range.startContainer, range.startOffset);
+    var b = textOffset(text, range.endContainer, range.endOffset);
+    var exact = text.textContent.slice(a, b);
+    if (!exact.trim()) return;
+    fillQuote(details.querySelector("form"), exact, a, b);
+    details.open = true;
+  }
+
+  document.addEventListener("click", function (e) {
+    var clear = e.target.closest && e.target.closest("[data-clear-quote]");
+    if (clear) fillQuote(clear.closest("form"), "", 0, 0);
+  });
+
   function start() {
     setUpCopyLinks(document);
     setUpTabs(document);
