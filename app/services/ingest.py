@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.models import Article, Outlet, Passage, Story, utcnow
+from app.models import Annotation, Article, Outlet, Passage, Story, utcnow
 from app.services.errors import InputError
 from app.services.parse_article import ParsedArticle, decode_article, parse_article
 from app.services.pubid import passage_public_id
@@ -166,6 +167,14 @@ def _store_passages(
         if gone.removed_at is None:
             gone.removed_at = now
         gone.successor_id = _closest(gone, current)
+        if gone.successor_id is not None:
+            # Analysts' notes follow the text to its corrected passage; their quotes are
+            # found again there from exact/prefix/suffix, or shown as orphans.
+            session.execute(
+                update(Annotation)
+                .where(col(Annotation.passage_id) == gone.id)
+                .values(passage_id=gone.successor_id)
+            )
     session.flush()
     return added, kept, len(existing)
 
