@@ -10,6 +10,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import http_error, server_error, service_error, validation_error
 from app.headers import SecurityHeaders
+from app.page_cache import PageCache
 from app.render_cache import RenderCache
 from app.routes import (
     agreement,
@@ -69,5 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for error in (InputError, NotFoundError, PermissionDeniedError, StaleVersionError):
         app.add_exception_handler(error, service_error)
     app.add_exception_handler(Exception, server_error)
+    app.add_middleware(PageCache, state=app.state)
     app.add_middleware(SecurityHeaders)
     return app

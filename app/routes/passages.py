@@ -96,5 +96,11 @@ async def passage_page(request: Request, passage: str) -> Response:
         return RedirectResponse(urls.passage(found.successor_public_id), status_code=301)
     ctx = page_context(request)
     viewer = (ctx["account"].id, ctx["csrf_token"]) if ctx["account"] else None
-    key = ("passage", passage, found.story_version, origin(request), viewer)
-    return await cached_page(request, key, lambda: _render(request, found))
+    return await cached_page(
+        request,
+        "passage",
+        passage,
+        found.story_version,
+        viewer,
+        lambda: _render(request, found),
+    )

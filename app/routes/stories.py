@@ -8,8 +8,10 @@ from fastapi.responses import Response
 
 from app import urls
 from app.deps import is_htmx, page_context
+from app.page_cache import STORY_VERSION_SQL
+from app.rawdb import fetch_one
 from app.routes.cached import cached_page
-from app.services.story_read import get_story_row, get_story_version, load_story_view
+from app.services.story_read import get_story_row, load_story_view
 from app.templating import render
 
 router = APIRouter()
@@ -24,8 +26,8 @@ async def story_page(
     frame: str | None = None,
 ) -> Response:
     engine = request.app.state.engine
-    with engine.connect() as conn:
-        version = get_story_version(conn, story)
+    row = fetch_one(engine, STORY_VERSION_SQL, (story,))
+    version = row[0] if row else None
     if version is None:
         raise HTTPException(404, f"There is no story {story!r}.")
     if left and left == right:
@@ -35,7 +37,6 @@ async def story_page(
     account = ctx["account"]
     # Readers share one cached page; an analyst's page carries their controls and token.
     viewer = (account.id, ctx["csrf_token"]) if account else None
-    key = ("story", story, version, left, right, frame, fragment, viewer)
 
     def render_page() -> tuple[int, str]:
         with engine.connect() as conn:
@@ -78,4 +79,4 @@ async def story_page(
         )
         return 200, html
 
-    return await cached_page(request, key, render_page)
+    return await cached_page(request, "story", story, version, viewer, render_page)

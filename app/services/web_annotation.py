@@ -59,13 +59,10 @@ def to_web_annotation(a: AnnotationView, origin: str, *, context: bool = True) -
         }
     ]
     if a.frame_slug:
+        # No "id" (the frame's URL) here: a body with an id is an External Web Resource to
+        # the W3C model tests, and one with a purpose fails their MUST 3.3.5-bodyEWRNoPurpose.
         bodies.append(
-            {
-                "type": "TextualBody",
-                "value": a.frame_label or a.frame_slug,
-                "purpose": "tagging",
-                "id": urls.absolute(origin, urls.frame(a.frame_slug)),
-            }
+            {"type": "TextualBody", "value": a.frame_label or a.frame_slug, "purpose": "tagging"}
         )
     out: dict[str, Any] = {"@context": CONTEXT} if context else {}
     out.update(
