@@ -114,7 +114,7 @@ def annotate(
         end=_int_or_none(end),
     )
     try:
-        _write(
+        created = _write(
             request,
             lambda s: annotation_write.create_annotation(s, account, passage=passage, draft=draft),
         )
@@ -123,7 +123,7 @@ def annotate(
     return _after_write(
         request,
         next_url,
-        urls.passage_anchor(passage),
+        f"a-{created.public_id}",
         lambda: notes_response(request, passage, next_url),
     )
 

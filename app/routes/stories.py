@@ -11,7 +11,7 @@ from app.deps import is_htmx, page_context
 from app.page_cache import STORY_VERSION_SQL
 from app.rawdb import fetch_one
 from app.routes.cached import cached_page
-from app.services.story_read import get_story_row, load_story_view
+from app.services.story_page import load_story_page
 from app.templating import render
 
 router = APIRouter()
@@ -39,13 +39,11 @@ async def story_page(
     viewer = (account.id, ctx["csrf_token"]) if account else None
 
     def render_page() -> tuple[int, str]:
-        with engine.connect() as conn:
-            row = get_story_row(conn, story)
-            if row is None:
-                raise HTTPException(404, f"There is no story {story!r}.")
-            view = load_story_view(
-                conn, row, left=left, right=right, me=account.id if account else None
-            )
+        view = load_story_page(
+            engine, story, left=left, right=right, me=account.id if account else None
+        )
+        if view is None:
+            raise HTTPException(404, f"There is no story {story!r}.")
         for asked in (left, right):
             if asked and asked not in {a.outlet_slug for a in view.articles}:
                 known = ", ".join(a.outlet_slug for a in view.articles)

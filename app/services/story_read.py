@@ -1,4 +1,4 @@
-"""Reading a story for the side-by-side page: lean Core queries, one per table.
+"""Reading stories: lean Core queries, one per table, and the shapes the story page uses.
 
 Why not the ORM here: this is the hottest path, and an ORM load of 2 x 40 passages costs
 about ten times a Core select of the columns the page needs (shared/performance.md).
@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from app.models import PassageKind
-from app.services import analyst_tags, annotation_read
 from app.services.analyst_tags import TagSummary
 from app.services.anchoring import segments
 from app.services.annotation_read import AnnotationView
-from app.services.frames_read import FrameInfo, editorial_frames_of, list_frames
+from app.services.frames_read import FrameInfo
 from app.tables import article_t, outlet_t, passage_t, story_t
 
 BODY_KINDS = (PassageKind.paragraph, PassageKind.caption)
@@ -109,10 +108,6 @@ def get_story_row(conn: Connection, slug: str) -> StoryRow | None:
     return StoryRow(*row) if row else None
 
 
-def get_story_version(conn: Connection, slug: str) -> int | None:
-    return conn.execute(select(story_t.c.version).where(story_t.c.slug == slug)).scalar()
-
-
 def list_articles(conn: Connection, story_ids: list[int]) -> dict[int, list[ArticleRow]]:
     rows = conn.execute(
         select(
@@ -190,46 +185,7 @@ def pick_pair(
     return by_slug.get(left or ""), by_slug.get(right or "")
 
 
-def load_story_view(
-    conn: Connection,
-    story: StoryRow,
-    *,
-    left: str | None = None,
-    right: str | None = None,
-    me: int | None = None,
-) -> StoryView:
-    articles = list_articles(conn, [story.id])[story.id]
-    frames = list_frames(conn, story_id=story.id)
-    frames_by_id = {f.id: f for f in frames}
-    pair = pick_pair(articles, left, right)
-    chosen = [a for a in pair if a is not None]
-    passages = load_passages(conn, [a.id for a in chosen])
-    all_ids = [p.id for ps in passages.values() for p in ps]
-    tags = editorial_frames_of(conn, all_ids)
-    notes = annotation_read.for_passages(conn, all_ids)
-    summaries = analyst_tags.summaries(conn, all_ids, me=me)
-    missing = {fid for fids in tags.values() for fid in fids} - frames_by_id.keys()
-    if missing:  # frames of another story's codebook applied here
-        for f in list_frames(conn):
-            if f.id in missing:
-                frames_by_id[f.id] = f
-                frames.append(f)
-    columns: list[Column | None] = []
-    for article in pair:
-        if article is None:
-            columns.append(None)
-            continue
-        rows = passages[article.id]
-        for p in rows:
-            p.frames = [frames_by_id[fid] for fid in tags.get(p.id, ())]
-            p.tags = summaries.get(p.id)
-            if p.id in notes:
-                attach_notes(p, notes[p.id])
-        columns.append(_column(article, rows, frames))
-    return StoryView(story, articles, columns[0], columns[1], frames)
-
-
-def _column(article: ArticleRow, passages: list[PassageRow], frames: list[FrameInfo]) -> Column:
+def make_column(article: ArticleRow, passages: list[PassageRow], frames: list[FrameInfo]) -> Column:
     body = [p for p in passages if p.kind in BODY_KINDS]
     counts: dict[int, int] = {}
     for p in body:

@@ -52,10 +52,16 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The live server's own SQLite database (tests may add users and notes to it)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'parallax.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_db_url: str) -> Iterator[str]:
     """Base URL (http://127.0.0.1:PORT) of the app on its own seeded SQLite database."""
     _require_chromium()
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'parallax.db'}"
+    url = live_db_url
     upgrade(url)
     engine = make_engine(url)
     load_seeds(engine, SEEDS)
