@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from app import urls
-from app.deps import ConnDep, TemplatesDep
+from app.deps import ConnDep, TemplatesDep, page_context
 from app.services.agreement import story_agreement
 from app.services.story_read import StoryRow, get_story_row
 from app.templating import render
@@ -53,10 +53,15 @@ def _story(conn: Connection, slug: str) -> StoryRow:
 
 
 @router.get("/stories/{story}/agreement", response_class=HTMLResponse, include_in_schema=False)
-def agreement_page(story: str, conn: ConnDep, templates: TemplatesDep) -> HTMLResponse:
+def agreement_page(
+    request: Request, story: str, conn: ConnDep, templates: TemplatesDep
+) -> HTMLResponse:
     row = _story(conn, story)
+    report = story_agreement(conn, row.id)
     return HTMLResponse(
-        render(templates, "stories/agreement.html", story=row, report=story_agreement(conn, row.id))
+        render(
+            templates, "stories/agreement.html", story=row, report=report, **page_context(request)
+        )
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from app.db import write_session
 from app.deps import get_account, page_context
-from app.services.accounts import ThrottledError, authenticate
+from app.services.accounts import ThrottledError, authenticate, end_sessions
 from app.sessions import (
     clear_session,
     csrf_ok,
@@ -32,7 +32,14 @@ def safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target  # browsers read "/\\host" as "//host"
+        or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
         return "/"
     return target
 
@@ -131,6 +138,13 @@ async def logout(request: Request) -> Response:
     offered = request.headers.get("x-csrf-token") or str(form.get("csrf_token") or "")
     if not csrf_ok(request, read_session(request), offered):
         return RedirectResponse("/logout", status_code=303)
+    account = get_account(request)
+    if account is not None:
+        # End the session on the server too: a copy of the cookie taken before logout must
+        # not stay logged in. Sessions are signed cookies, so the user's epoch is what
+        # ends them (on every device: safe rather than surprising).
+        with write_session(request.app.state.engine) as session:
+            end_sessions(session, account.id)
     response = RedirectResponse("/", status_code=303)
     clear_session(request, response)
     return response

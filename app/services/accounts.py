@@ -89,6 +89,13 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.session_epoch += 1  # every existing session ends
 
 
+def end_sessions(session: Session, user_id: int) -> None:
+    """Every signed session cookie of the user stops working (logout, lock-out)."""
+    session.execute(
+        update(User).where(col(User.id) == user_id).values(session_epoch=User.session_epoch + 1)
+    )
+
+
 def _recent_failures(session: Session, *, by_client: bool, value: str, now: dt.datetime) -> int:
     column = col(LoginAttempt.client) if by_client else col(LoginAttempt.username)
     return session.exec(
