@@ -55,16 +55,23 @@ async def story_page(
             view.left.article.outlet_slug if view.left else None,
             view.right.article.outlet_slug if view.right else None,
         )
+        env = request.app.state.templates
+        link_pair = pair if (left or right) else (None, None)  # keep a pair the reader chose
+        chip = env.get_template("_macros.html").module.frame_chip
+        chips = {
+            f.slug: chip(f, urls.story(story, left=link_pair[0], right=link_pair[1], frame=f.slug))
+            for f in view.frames
+        }
         html = render(
-            request.app.state.templates,
+            env,
             "stories/show.html",
             block="framed" if fragment else None,
             view=view,
             frame=selected,
             asked_frame=frame,
             pair=pair,
-            # links keep the pair in the URL only when the reader chose one
-            link_pair=pair if (left or right) else (None, None),
+            link_pair=link_pair,
+            chips=chips,
             ctx={
                 **ctx,
                 "frames": view.frames,
