@@ -89,7 +89,7 @@ class FreshEntry:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and path.startswith(FRESH_PREFIX + "/"):
-            inner = path[len(FRESH_PREFIX):]
+            inner = path[len(FRESH_PREFIX) :]
             scope = dict(scope, path=inner, raw_path=inner.encode())
             token = _bypass.set(True)
             try:
@@ -108,10 +108,19 @@ def asgi_get(app: ASGIApp, path: str) -> tuple[int, bytes]:
     async def call() -> None:
         body = bytearray()
         scope: Scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-            "root_path": "", "query_string": b"", "headers": [(b"host", b"127.0.0.1")],
-            "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {},
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "state": {},
         }
 
         async def receive() -> dict[str, object]:
@@ -176,6 +185,6 @@ def create() -> FastAPI:
     @app.get("/bench/cache-stats", include_in_schema=False)
     async def cache_stats() -> dict[str, int]:
         cache: BypassableCache = app.state.render_cache
-        return {"hits": cache.hits, "misses": cache.misses, "bypassed": cache.bypassed}
+        return {"hits": cache.inner.hits, "misses": cache.inner.misses, "bypassed": cache.bypassed}
 
     return app
