@@ -107,10 +107,14 @@ def _cmd_user_token(args: argparse.Namespace) -> int:
             user = get_user(session, args.name)
         except NotFoundError as exc:
             raise InputError(str(exc)) from None
-        if args.revoke:
+        if args.revoke is not None:
+            if not args.revoke.strip():
+                raise InputError("Give the start of the token to revoke (see --list).")
             n = revoke_token(session, user, args.revoke)
+            if not n:
+                raise InputError(f"No live token of {args.name} starts with {args.revoke!r}.")
             print(f"revoked {n} token{'' if n == 1 else 's'} of {args.name}")
-            return 0 if n else 2
+            return 0
         if args.list:
             for t in list_tokens(session, user):
                 state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from jinja2 import Environment
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.services.accounts import Account, account_by_id, account_for_token
+from app.services.accounts import Account, account_for_session, account_for_token
 from app.sessions import csrf_ok, csrf_token, read_session
 
 
@@ -50,21 +50,20 @@ def get_account(request: Request) -> Account | None:
     auth = request.headers.get("authorization", "")
     engine = request.app.state.engine
     if auth.lower().startswith("bearer "):
-        with Session(engine) as session:
-            account = account_for_token(session, auth[7:].strip())
+        account = account_for_token(engine, auth[7:].strip())
         state["px_via_token"] = account is not None
     else:
         data = read_session(request)
         if data is not None and data.user_id is not None:
-            with Session(engine) as session:
-                account = account_by_id(session, data.user_id, data.epoch)
+            account = account_for_session(engine, data.user_id, data.epoch)
     state["px_account"] = account
     return account
 
 
 async def require_writer(request: Request) -> Account:
     """An analyst or admin, and for cookie sessions a valid CSRF token (header or form)."""
-    account = get_account(request)
+    # The lookup is a blocking query: off the event loop, like every other database call.
+    account = await run_in_threadpool(get_account, request)
     if account is None:
         if request.headers.get("authorization"):
             raise HTTPException(401, "That API token is not valid (revoked or mistyped).")

@@ -15,9 +15,9 @@ from app import urls
 from app.db import write_session
 from app.deps import WriterDep, is_htmx, page_context
 from app.routes.auth import safe_next
-from app.services import analyst_tags, annotation_read, annotation_write
+from app.services import analyst_tags, annotation_create, annotation_read, annotation_write
 from app.services.accounts import Account
-from app.services.annotation_write import Draft
+from app.services.annotation_create import Draft
 from app.services.errors import InputError, StaleVersionError
 from app.services.frames_read import list_frames
 from app.services.passage_read import get_passage
@@ -116,7 +116,7 @@ def annotate(
     try:
         created = _write(
             request,
-            lambda s: annotation_write.create_annotation(s, account, passage=passage, draft=draft),
+            lambda s: annotation_create.create_annotation(s, account, passage=passage, draft=draft),
         )
     except InputError as exc:
         return _form_error(request, passage, next_url, str(exc), draft)
@@ -158,7 +158,7 @@ def reply(
     try:
         _write(
             request,
-            lambda s: annotation_write.create_annotation(
+            lambda s: annotation_create.create_annotation(
                 s,
                 account,
                 passage=parent.passage_public_id,

@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app import urls
-from app.db import write_session
+from app.db import write_connection, write_session
 from app.deps import ConnDep, WriterDep, origin
-from app.services import annotation_read, annotation_write, web_annotation
+from app.services import annotation_create, annotation_read, annotation_write, web_annotation
+from app.services.annotation_create import Draft
 from app.services.annotation_read import AnnotationView
-from app.services.annotation_write import Draft
+from app.services.annotation_write import KEEP
 from app.services.story_read import get_story_row
 
 router = APIRouter(prefix="/api", tags=["annotations"])
@@ -71,11 +72,36 @@ def _json(a: AnnotationView) -> dict[str, Any]:
 
 
 def wants_ld(request: Request) -> bool:
-    return "application/ld+json" in request.headers.get("accept", "")
+    """Accept lists application/ld+json with a non-zero quality."""
+    for item in request.headers.get("accept", "").split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        if media.lower() == "application/ld+json":
+            q = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
+            try:
+                return float(q) > 0
+            except ValueError:
+                return True
+    return False
+
+
+def etag_for(request: Request, a: AnnotationView) -> str:
+    """Each representation has its own strong ETag; both carry the version."""
+    return f'"{a.public_id}.{a.version}-ld"' if wants_ld(request) else a.etag
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag in tags
 
 
 def _one(request: Request, a: AnnotationView, status: int = 200) -> Response:
-    headers = {"etag": a.etag, "vary": "Accept", "location": urls.api_annotation(a.public_id)}
+    headers = {
+        "etag": etag_for(request, a),
+        "vary": "Accept",
+        "location": urls.api_annotation(a.public_id),
+    }
     if wants_ld(request):
         body = web_annotation.to_web_annotation(a, origin(request))
         return JSONResponse(body, status, headers, media_type=web_annotation.MEDIA_TYPE)
@@ -94,7 +120,7 @@ def _version_from(if_match: str | None, public_id: str) -> int | None:
     """`If-Match: "ID.VERSION"` (our ETag) -> VERSION; `*` or absent -> no check."""
     if not if_match or if_match.strip() == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
+    tag = if_match.strip().removeprefix("W/").strip('"').removesuffix("-ld")
     pid, _, version = tag.rpartition(".")
     if pid != public_id or not version.isdigit():
         return -1  # an ETag of something else: never the current version
@@ -125,11 +151,11 @@ def create(request: Request, data: AnnotationIn, account: WriterDep) -> Response
         start=data.quote.start if data.quote else None,
         end=data.quote.end if data.quote else None,
     )
-    with write_session(request.app.state.engine) as session:
-        created = annotation_write.create_annotation(
-            session, account, passage=data.passage, draft=draft, parent=data.parent
+    with write_connection(request.app.state.engine) as conn:
+        created = annotation_create.create_annotation(
+            conn, account, passage=data.passage, draft=draft, parent=data.parent
         )
-    return _one(request, _load(request, created.public_id), status=201)
+    return _one(request, created, status=201)
 
 
 @router.get("/annotations/{annotation}")
@@ -137,8 +163,9 @@ def read(request: Request, annotation: str) -> Response:
     a = _load(request, annotation)
     if a.deleted_at is not None:
         raise HTTPException(410, "This annotation was deleted.")
-    if a.etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"etag": a.etag, "vary": "Accept"})
+    etag = etag_for(request, a)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"etag": etag, "vary": "Accept"})
     return _one(request, a)
 
 
@@ -150,14 +177,17 @@ def patch(
     account: WriterDep,
     if_match: str | None = Header(default=None),
 ) -> Response:
-    current = _load(request, annotation)
+    """Fields left out keep their current value, read under the row lock in the same
+    transaction as the write (never from an earlier read: that would undo a concurrent
+    edit of the other field)."""
+    given = data.model_fields_set
     with write_session(request.app.state.engine) as session:
         annotation_write.edit_annotation(
             session,
             account,
             annotation,
-            body=data.body if data.body is not None else current.body,
-            frame=(data.frame or None) if data.frame is not None else current.frame_slug,
+            body=data.body if "body" in given and data.body is not None else None,
+            frame=(data.frame or None) if "frame" in given else KEEP,
             expected_version=_version_from(if_match, annotation),
         )
     return _one(request, _load(request, annotation))

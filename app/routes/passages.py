@@ -13,7 +13,7 @@ from app import urls
 from app.deps import origin, page_context
 from app.routes.cached import cached_page
 from app.services import analyst_tags, annotation_read
-from app.services.annotation_write import Draft
+from app.services.annotation_create import Draft
 from app.services.frames_read import list_frames
 from app.services.passage_read import (
     PassageContext,

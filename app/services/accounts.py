@@ -13,9 +13,11 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.models import ApiToken, LoginAttempt, Role, User, utcnow
+from app.rawdb import fetch_one
 from app.services.errors import InputError, NotFoundError
 from app.services.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -145,13 +147,6 @@ def authenticate(
     return as_account(user)
 
 
-def account_by_id(session: Session, user_id: int, epoch: int) -> Account | None:
-    user = session.get(User, user_id)
-    if user is None or user.disabled_at is not None or user.session_epoch != epoch:
-        return None
-    return as_account(user)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -185,12 +180,23 @@ def revoke_token(session: Session, user: User, prefix: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def account_for_token(session: Session, token: str) -> Account | None:
-    user = session.exec(
-        select(User)
-        .join(ApiToken, col(ApiToken.user_id) == User.id)
-        .where(ApiToken.token_hash == _token_hash(token), col(ApiToken.revoked_at).is_(None))
-    ).first()
-    if user is None or user.disabled_at is not None:
-        return None
-    return as_account(user)
+_TOKEN_ACCOUNT = (
+    "SELECT u.id, u.name, u.role, u.session_epoch FROM api_token t "
+    "JOIN user_account u ON u.id = t.user_id "
+    "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
+)
+_SESSION_ACCOUNT = (
+    "SELECT id, name, role, session_epoch FROM user_account "
+    "WHERE id = ? AND session_epoch = ? AND disabled_at IS NULL"
+)
+
+
+def account_for_token(engine: Engine, token: str) -> Account | None:
+    """Every API write asks this: one indexed SELECT on a pooled DB-API connection."""
+    row = fetch_one(engine, _TOKEN_ACCOUNT, (_token_hash(token),))
+    return Account(*row) if row else None
+
+
+def account_for_session(engine: Engine, user_id: int, epoch: int) -> Account | None:
+    row = fetch_one(engine, _SESSION_ACCOUNT, (user_id, epoch))
+    return Account(*row) if row else None

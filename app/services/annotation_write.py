@@ -7,46 +7,18 @@ annotation and records a version, and an admin can read the history and restore 
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
-
 from sqlmodel import Session, col, select
 
 from app.models import Annotation, AnnotationVersion, Article, Frame, Passage, utcnow
 from app.services.accounts import Account
-from app.services.anchoring import Quote, make_quote
+from app.services.annotation_create import clean_body
 from app.services.errors import (
     InputError,
     NotFoundError,
     PermissionDeniedError,
     StaleVersionError,
 )
-from app.services.markdown import MAX_BODY_CHARS
 from app.services.versions import bump_story_version
-
-PUBLIC_ID_BYTES = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    body: str
-    frame: str | None = None  # frame slug
-    exact: str | None = None  # the quoted text, for a span annotation
-    start: int | None = None
-    end: int | None = None
-
-
-def new_public_id() -> str:
-    return secrets.token_urlsafe(PUBLIC_ID_BYTES)[:11].replace("-", "x").replace("_", "y")
-
-
-def _clean_body(body: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise InputError("Write something: the note is empty.")
-    if len(body) > MAX_BODY_CHARS:
-        raise InputError(f"A note may be at most {MAX_BODY_CHARS:,} characters.")
-    return body
 
 
 def _frame_id(session: Session, slug: str | None) -> int | None:
@@ -101,45 +73,7 @@ def _may_change(actor: Account, a: Annotation) -> None:
         raise PermissionDeniedError("You can only change your own annotations.")
 
 
-def create_annotation(
-    session: Session, actor: Account, *, passage: str, draft: Draft, parent: str | None = None
-) -> Annotation:
-    p = _live_passage(session, passage)
-    assert p.id is not None
-    parent_id = None
-    if parent:
-        parent_row = session.exec(select(Annotation).where(Annotation.public_id == parent)).first()
-        if parent_row is None or parent_row.passage_id != p.id:
-            raise InputError("The note you reply to is not on this passage.")
-        if parent_row.deleted_at is not None:
-            raise InputError("The note you reply to was deleted.")
-        parent_id = parent_row.parent_id or parent_row.id  # threads are one level deep
-    quote: Quote | None = None
-    if draft.exact:
-        if parent_id is not None:
-            raise InputError("A reply cannot quote the passage; annotate the passage instead.")
-        quote = make_quote(p.text, exact=draft.exact, start=draft.start, end=draft.end)
-    now = utcnow()
-    a = Annotation(
-        public_id=new_public_id(),
-        passage_id=p.id,
-        author_id=actor.id,
-        parent_id=parent_id,
-        frame_id=_frame_id(session, draft.frame),
-        body=_clean_body(draft.body),
-        quote_exact=quote.exact if quote else None,
-        quote_prefix=quote.prefix if quote else None,
-        quote_suffix=quote.suffix if quote else None,
-        quote_start=quote.start if quote else None,
-        quote_end=quote.end if quote else None,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(a)
-    session.flush()
-    _record(session, a, "created", actor)
-    bump_story_version(session, _story_id(session, p.article_id))
-    return a
+KEEP = "\x00keep"  # edit_annotation(frame=KEEP): leave the frame as it is
 
 
 def edit_annotation(
@@ -147,18 +81,22 @@ def edit_annotation(
     actor: Account,
     public_id: str,
     *,
-    body: str,
+    body: str | None,
     frame: str | None,
     expected_version: int | None,
 ) -> Annotation:
+    """body=None keeps the body, frame=KEEP keeps the frame (None removes it): what is
+    kept is read here, under the row lock, so a concurrent edit of it is never undone."""
     a = get_for_update(session, public_id)
     _may_change(actor, a)
     if a.deleted_at is not None:
         raise InputError("This annotation was deleted; an admin can restore it.")
     if expected_version is not None and expected_version != a.version:
         raise StaleVersionError(a.version)
-    a.body = _clean_body(body)
-    a.frame_id = _frame_id(session, frame)
+    if body is not None:
+        a.body = clean_body(body)
+    if frame != KEEP:
+        a.frame_id = _frame_id(session, frame)
     a.version += 1
     a.updated_at = utcnow()
     _record(session, a, "edited", actor)

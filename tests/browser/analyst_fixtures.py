@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from app.db import make_engine, write_session
 from app.services.accounts import Account, as_account, create_user
-from app.services.annotation_write import Draft, create_annotation
+from app.services.annotation_create import Draft, create_annotation
 from app.services.passwords import hash_password
 from tests.browser.helpers import Tab
 

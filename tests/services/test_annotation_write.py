@@ -10,9 +10,8 @@ from app.db import write_session
 from app.models import Annotation, AnnotationVersion, Passage, Story
 from app.services import annotation_read
 from app.services.accounts import Account, as_account, create_user
+from app.services.annotation_create import Draft, create_annotation
 from app.services.annotation_write import (
-    Draft,
-    create_annotation,
     delete_annotation,
     edit_annotation,
     history,
@@ -155,8 +154,9 @@ def test_quotes_are_checked_against_the_passage(engine: Engine, people: dict[str
             passage=p.public_id,
             draft=Draft("q", exact="conceding very little", start=None, end=None),
         )
-    assert p.text[a.quote_start : a.quote_end] == "conceding very little"  # type: ignore[misc]
-    assert a.quote_prefix and p.text.endswith(a.quote_suffix or "")
+    assert a.quote is not None
+    assert p.text[a.quote.start : a.quote.end] == "conceding very little"
+    assert a.quote.prefix and p.text.endswith(a.quote.suffix)
     for bad in (Draft("q", exact="not in the text"), Draft("q", exact="   "), Draft("  ")):
         with pytest.raises(InputError), write_session(engine) as s:
             create_annotation(s, people["ana"], passage=p.public_id, draft=bad)
@@ -222,7 +222,9 @@ def test_quotes_reanchor_after_a_correction_or_become_orphans(
         k.anchored is not None
         and k.passage_text[k.anchored[0] : k.anchored[1]] == "aggressive objectives"
     )
-    assert k.anchored[0] != kept.quote_start  # found again from its context, not its old offset
+    assert (
+        kept.quote is not None and k.anchored[0] != kept.quote.start
+    )  # found again from its context, not its old offset
     assert lo.passage_public_id == k.passage_public_id and lo.is_orphan
     with engine.connect() as conn:
         page_notes = annotation_read.for_passages(
