@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # Rendered story pages kept per server process, keyed to the story's data version in
     # the database (so every server agrees when the data changes). 0 turns it off.
     render_cache_size: int = 256
+    # Pages rendered at once per process: rendering holds the GIL, so 1 is fastest on
+    # SQLite; with PostgreSQL's network waits in the loads, 2-4 can help.
+    render_concurrency: int = 1
     # Absolute origin for links in previews (Open Graph); taken from the request if empty.
     public_origin: str = ""
     seeds_dir: str = "seeds"

@@ -16,7 +16,9 @@ _writer_locks: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    kwargs: dict[str, Any] = {"echo": echo}
+    # More connections than the thread pool has threads (40), so that the few quick reads
+    # made on the event loop never wait for a checkout.
+    kwargs: dict[str, Any] = {"echo": echo, "pool_size": 20, "max_overflow": 40}
     if database_url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_env()
     app.state.build_id = build_id()
     app.state.render_cache = RenderCache(settings.render_cache_size)
+    app.state.render_limiter = CapacityLimiter(settings.render_concurrency)
 
     mount_static(app)
     for module in (
@@ -64,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_annotations,
         docs,
     ):
-        app.include_router(module.router)
+        # The routes themselves, not include_router: this FastAPI matches an included router
+        # layer by layer on every request, which cost more than a cached page (tests/bench).
+        app.router.routes.extend(module.router.routes)
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     for error in (InputError, NotFoundError, PermissionDeniedError, StaleVersionError):

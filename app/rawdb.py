@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 
 @lru_cache(maxsize=256)
@@ -34,6 +34,27 @@ def fetch_all(engine: Engine, sql: str, params: Sequence[Any] = ()) -> list[tupl
         conn.close()  # back to the pool, which rolls back whatever the driver began
 
 
+class Reader:
+    """Several reads on one pooled connection: `with Reader(engine) as q: q(sql, params)`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.style = engine.dialect.paramstyle
+
+    def __enter__(self) -> Reader:
+        self.conn = self.engine.raw_connection()
+        self.cur = self.conn.cursor()
+        return self
+
+    def __call__(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.cur.execute(_sql_for(sql, self.style), tuple(params))
+        return list(self.cur.fetchall())
+
+    def __exit__(self, *exc: object) -> None:
+        self.cur.close()
+        self.conn.close()  # back to the pool, which rolls back whatever the driver began
+
+
 def fetch_one(engine: Engine, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
     rows = fetch_all(engine, sql, params)
     return rows[0] if rows else None
@@ -48,3 +69,23 @@ def as_date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """A statement on the DB-API connection of `conn`, inside the transaction it began."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        cur.execute(_sql_for(sql, conn.dialect.paramstyle), tuple(params))
+        return list(cur.fetchall()) if cur.description else []
+    finally:
+        cur.close()
+
+
+def db_time(conn: Connection, value: dt.datetime) -> Any:
+    """A timestamp as the column stores it: SQLAlchemy keeps SQLite datetimes as text in
+    this form (naive UTC), PostgreSQL takes the aware datetime."""
+    if conn.dialect.name == "sqlite":
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.db import write_connection, write_session
@@ -143,7 +144,7 @@ def list_annotations(
 
 
 @router.post("/annotations", status_code=201)
-def create(request: Request, data: AnnotationIn, account: WriterDep) -> Response:
+async def create(request: Request, data: AnnotationIn, account: WriterDep) -> Response:
     draft = Draft(
         body=data.body,
         frame=data.frame or None,
@@ -151,11 +152,14 @@ def create(request: Request, data: AnnotationIn, account: WriterDep) -> Response
         start=data.quote.start if data.quote else None,
         end=data.quote.end if data.quote else None,
     )
-    with write_connection(request.app.state.engine) as conn:
-        created = annotation_create.create_annotation(
-            conn, account, passage=data.passage, draft=draft, parent=data.parent
-        )
-    return _one(request, created, status=201)
+
+    def write() -> AnnotationView:
+        with write_connection(request.app.state.engine) as conn:
+            return annotation_create.create_annotation(
+                conn, account, passage=data.passage, draft=draft, parent=data.parent
+            )
+
+    return _one(request, await run_in_threadpool(write), status=201)
 
 
 @router.get("/annotations/{annotation}")

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from app import urls
 from app.deps import is_htmx, page_context
 from app.page_cache import STORY_VERSION_SQL
+from app.passage_html import frame_chip, profile_bar, render_passages
 from app.rawdb import fetch_one
 from app.routes.cached import cached_page
 from app.services.story_page import load_story_page
+from app.services.story_read import PassageRow
 from app.templating import render
 
 router = APIRouter()
@@ -57,10 +60,33 @@ async def story_page(
         )
         env = request.app.state.templates
         link_pair = pair if (left or right) else (None, None)  # keep a pair the reader chose
-        chip = env.get_template("_macros.html").module.frame_chip
-        chips = {
-            f.slug: chip(f, urls.story(story, left=link_pair[0], right=link_pair[1], frame=f.slug))
+        frame_urls = {
+            f.slug: urls.story(story, left=link_pair[0], right=link_pair[1], frame=f.slug)
             for f in view.frames
+        }
+        chips = {f.slug: frame_chip(f, frame_urls[f.slug]) for f in view.frames}
+        full_ctx = {
+            **ctx,
+            "frames": view.frames,
+            "frames_by_id": {f.id: f for f in view.frames},
+            "next_url": str(request.url.path)
+            + (f"?{request.url.query}" if request.url.query else ""),
+        }
+        work = env.get_template("_passage.html").module.analyst_work
+
+        def analyst_work(p: PassageRow) -> Markup:
+            return work(p, full_ctx) if (account or p.tags or p.notes) else Markup("")
+
+        columns_html = {
+            col.article.outlet_slug: render_passages(
+                col.passages,
+                outlet=col.article.outlet_slug,
+                frame=selected,
+                chips=chips,
+                analyst_work=analyst_work,
+            )
+            for col in (view.left, view.right)
+            if col is not None
         }
         html = render(
             env,
@@ -72,13 +98,10 @@ async def story_page(
             pair=pair,
             link_pair=link_pair,
             chips=chips,
-            ctx={
-                **ctx,
-                "frames": view.frames,
-                "frames_by_id": {f.id: f for f in view.frames},
-                "next_url": str(request.url.path)
-                + (f"?{request.url.query}" if request.url.query else ""),
-            },
+            frame_urls=frame_urls,
+            profile_bar=profile_bar,
+            ctx=full_ctx,
+            columns_html=columns_html,
             **ctx,
             swap_url=urls.story(story, left=pair[1], right=pair[0], frame=frame),
         )

@@ -73,6 +73,10 @@ class ProfileSegment:
     x: float  # left edge in the stacked bar, 0..100
     width: float
 
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
+
 
 @dataclass(slots=True)
 class Column:
