@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_env()
     app.state.build_id = build_id()
     app.state.render_cache = RenderCache(settings.render_cache_size)
-    app.state.render_limiter = CapacityLimiter(settings.render_concurrency)
+    app.state.render_limiter = CapacityLimiter(max(1, settings.render_threads))
 
     mount_static(app)
     for module in (

@@ -26,6 +26,7 @@ PASSAGE_VERSION_SQL = (
 )
 
 
+# page_key's layout: (kind, ident, version, query, fragment, host, viewer)
 def page_key(
     kind: str,
     ident: str,

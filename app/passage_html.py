@@ -65,24 +65,29 @@ def render_passages(
     passage (the Jinja macro), when there is any or an analyst is looking."""
     out = []
     outlet_attr = escape(outlet)
+    hl = frame.slug if frame is not None else None
     for p in passages:
-        if p.kind in ("headline", "byline"):
+        kind = p.kind
+        if kind == "headline" or kind == "byline":
             continue
-        classes = f"passage kind-{p.kind}"
-        if frame is not None:
-            classes += " is-hl" if p.has_frame(frame.slug) else " is-dim"
+        slugs = [f.slug for f in p.frames]
+        classes = f"passage kind-{kind}"
+        if hl is not None:
+            classes += " is-hl" if hl in slugs else " is-dim"
         pid = escape(p.public_id)
-        chip_html = "".join(chips.get(f.slug, "") for f in p.frames)
-        extra = analyst_work(p) if analyst_work is not None else ""
+        text = (
+            f'<p class="passage-text"><span class="text">{escape(p.text)}</span></p>'
+            if kind == "paragraph" and not p.segments
+            else passage_body(p)
+        )
         out.append(
             f'<article id="{urls.passage_anchor(pid)}" class="{classes}" data-passage-id="{pid}" '
-            f'data-outlet="{outlet_attr}" data-kind="{p.kind}" '
-            f'data-frames="{escape(p.frame_slugs)}">'
-            f"{passage_body(p)}"
-            f'<footer class="passage-meta">{chip_html}<a class="permalink" '
-            f'href="{escape(urls.passage(p.public_id))}" hx-boost="false" '
-            f'title="Permalink to this passage" aria-label="Permalink to this {p.kind}">¶</a>'
-            f"</footer>{extra}</article>\n"
+            f'data-outlet="{outlet_attr}" data-kind="{kind}" '
+            f'data-frames="{escape(" ".join(slugs))}">{text}'
+            f'<footer class="passage-meta">{"".join([chips.get(s, "") for s in slugs])}'
+            f'<a class="permalink" href="{escape(urls.passage(p.public_id))}" hx-boost="false" '
+            f'title="Permalink to this passage" aria-label="Permalink to this {kind}">¶</a>'
+            f"</footer>{analyst_work(p) if analyst_work is not None else ''}</article>\n"
         )
     return Markup("".join(out))
 

@@ -29,8 +29,12 @@ async def story_page(
     frame: str | None = None,
 ) -> Response:
     engine = request.app.state.engine
-    row = fetch_one(engine, STORY_VERSION_SQL, (story,))
-    version = row[0] if row else None
+    known = request.scope.get("state", {}).get("px_page")
+    if known is not None:  # the page cache in front has just read it
+        version = known[0][2]
+    else:
+        row = fetch_one(engine, STORY_VERSION_SQL, (story,))
+        version = row[0] if row else None
     if version is None:
         raise HTTPException(404, f"There is no story {story!r}.")
     if left and left == right:
@@ -77,13 +81,17 @@ async def story_page(
         def analyst_work(p: PassageRow) -> Markup:
             return work(p, full_ctx) if (account or p.tags or p.notes) else Markup("")
 
+        any_work = account is not None or any(
+            p.tags or p.notes for col in (view.left, view.right) if col for p in col.passages
+        )
+
         columns_html = {
             col.article.outlet_slug: render_passages(
                 col.passages,
                 outlet=col.article.outlet_slug,
                 frame=selected,
                 chips=chips,
-                analyst_work=analyst_work,
+                analyst_work=analyst_work if any_work else None,
             )
             for col in (view.left, view.right)
             if col is not None
