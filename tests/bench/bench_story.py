@@ -10,15 +10,12 @@ the story page when nothing changed (render cache warm) >= 1/2 of it.
 from __future__ import annotations
 
 import argparse
-import http.client
-import importlib.util
 import json
 import os
 import platform
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,12 +23,24 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-LUA = HERE / "wrk_report.lua"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, str(ROOT))  # run as a script: `tests.bench.harness` from the repository
+
+from tests.bench.harness import (  # noqa: E402
+    REPORT_LUA,
+    fail,
+    free_port,
+    http_get,
+    loop_and_http,
+    missing_prerequisite,
+    run_wrk,
+    start_server,
+    stop_server,
+    uvicorn_command,
+)
+
 FRESH_TARGET = 1 / 12  # story page rendered fresh, of the constant route's requests/s
 CACHED_TARGET = 1 / 2  # story page with nothing changed since the last render
 
@@ -50,113 +59,34 @@ class Path_:
         return self.name == "constant"
 
 
-def fail(message: str) -> NoReturn:
-    print(f"\nbench_story: FAILED: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """utime + stime of the whole process (all threads), from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # after "pid (comm)": state is fields[0]; utime and stime are stat fields 14 and 15
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def machine_busy_seconds() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:9]]
-    user, nice, system, idle, iowait, irq, softirq, steal = v
-    busy = user + nice + system + irq + softirq + steal
-    return busy / CLK_TCK, (busy + idle + iowait) / CLK_TCK
-
-
-def http_get(
-    port: int, path: str, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        body = resp.read()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
-    finally:
-        conn.close()
-
-
-def wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            fail(f"the server exited with {proc.returncode} at startup:\n{log.read_text()[-3000:]}")
-        try:
-            if http_get(port, "/bench/constant")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    fail(f"the server did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def run_wrk(
+def measure_path(
     args: argparse.Namespace, port: int, p: Path_, seconds: int, pid: int | None
 ) -> dict[str, Any]:
-    env = dict(os.environ, BENCH_IF_NONE_MATCH=p.if_none_match)
-    cmd = [
-        args.wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "5s",
-        "--latency",
-        "-s",
-        str(LUA),
-        f"http://127.0.0.1:{port}{p.url}",
-    ]
-    cpu0 = proc_cpu_seconds(pid) if pid else 0.0
-    child0 = os.times()
-    busy0, _ = machine_busy_seconds()
-    t0 = time.monotonic()
-    try:
-        out = subprocess.run(
-            cmd, env=env, capture_output=True, text=True, timeout=seconds + 30, check=False
-        )
-    except subprocess.TimeoutExpired:
-        fail(f"wrk did not finish on {p.url}")
-    cpu1 = proc_cpu_seconds(pid) if pid else 0.0
-    child1 = os.times()
-    busy1, _ = machine_busy_seconds()
-    elapsed = time.monotonic() - t0
-    if out.returncode != 0:
-        fail(f"wrk exited {out.returncode} on {p.url}:\n{out.stdout}\n{out.stderr}")
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
-    if line is None:
-        fail(f"no summary from wrk on {p.url}:\n{out.stdout}\n{out.stderr}")
-    r: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    run = run_wrk(
+        args,
+        seconds=seconds,
+        timeout="5s",
+        lua=REPORT_LUA,
+        url=f"http://127.0.0.1:{port}{p.url}",
+        env=dict(os.environ, BENCH_IF_NONE_MATCH=p.if_none_match),
+        pid=pid,
+        where=f" on {p.url}",
+    )
+    r = run.summary
     errors = {k: v for k, v in r["errors"].items() if v}
     if errors or r["requests"] == 0:
         fail(
             f"{p.name} ({p.url}): {r['requests']} requests, errors {errors} "
-            "(status = non-2xx/3xx responses)\n" + out.stdout
+            "(status = non-2xx/3xx responses)\n" + run.stdout
         )
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    r["server_cpu_s"] = cpu1 - cpu0
-    r["cpu_us_per_req"] = (cpu1 - cpu0) / r["requests"] * 1e6
-    r["wrk_cpu_s"] = (child1.children_user + child1.children_system) - (
-        child0.children_user + child0.children_system
-    )
+    r["server_cpu_s"] = run.server_cpu_s
+    r["cpu_us_per_req"] = run.server_cpu_s / r["requests"] * 1e6
+    r["wrk_cpu_s"] = run.wrk_cpu_s
     # CPU the rest of the machine used meanwhile (cores busy with neither server nor wrk):
     # the noise indicator. On an idle machine it is close to 0.
-    r["others_cores"] = max(0.0, (busy1 - busy0) - r["server_cpu_s"] - r["wrk_cpu_s"]) / elapsed
-    r["server_cores"] = r["server_cpu_s"] / elapsed
+    r["others_cores"] = run.others_cores()
+    r["server_cores"] = run.server_cpu_s / run.elapsed_s
     return r
 
 
@@ -210,16 +140,13 @@ def main() -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
 
-    if not Path(args.wrk).exists():
-        print(
-            "bench_story: wrk is not installed. Install it with:\n"
-            "    sudo apt-get install -y wrk      (Debian/Ubuntu)\n"
-            "or pass --wrk /path/to/wrk.",
-            file=sys.stderr,
-        )
-        return 2
-    if not sys.platform.startswith("linux"):
-        print("bench_story: needs Linux (/proc for server CPU time).", file=sys.stderr)
+    if missing_prerequisite(
+        args.wrk,
+        "bench_story: wrk is not installed. Install it with:\n"
+        "    sudo apt-get install -y wrk      (Debian/Ubuntu)\n"
+        "or pass --wrk /path/to/wrk.",
+        "bench_story: needs Linux (/proc for server CPU time).",
+    ):
         return 2
     if min(args.duration, args.baseline_duration, args.rounds) < 1 or args.warmup < 0:
         fail("--duration, --baseline-duration, --rounds >= 1, --warmup >= 0 (whole seconds)")
@@ -244,14 +171,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="parallax-bench-"))
     log = tmp / "uvicorn.log"
     port = free_port()
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http_impl = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    uvicorn = str(Path(sys.executable).parent / "uvicorn")
-    server_cmd = [
-        uvicorn, "--factory", "tests.bench.bench_app:create", "--workers", "1",
-        "--host", "127.0.0.1", "--port", str(port), "--loop", loop, "--http", http_impl,
-        "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
+    loop, http_impl = loop_and_http()
+    server_cmd = uvicorn_command(port, "tests.bench.bench_app:create")
     env = dict(
         os.environ,
         PARALLAX_BENCH_DB=str(tmp / "bench.db"),
@@ -261,12 +182,7 @@ def main() -> int:
     proc: subprocess.Popen[bytes] | None = None
     load_before = os.getloadavg()
     try:
-        with open(log, "wb") as logf:
-            proc = subprocess.Popen(
-                server_cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        wait_ready(proc, port, log, timeout=60)
+        proc = start_server(server_cmd, env, log, port, "/bench/constant")
         startup = time.monotonic() - started
         pid = proc.pid
 
@@ -310,7 +226,7 @@ def main() -> int:
             if time.monotonic() - started > args.max_seconds:
                 fail(f"over --max-seconds {args.max_seconds:.0f}")
             before = cache_stats(port)
-            r = run_wrk(args, port, p, seconds, pid)
+            r = measure_path(args, port, p, seconds, pid)
             after = cache_stats(port)
             r["cache"] = {k: after[k] - before[k] for k in after}
             r["round"] = rnd
@@ -324,7 +240,7 @@ def main() -> int:
         # compiled-statement cache; the others were warmed by check_path's request.
         for p in paths:
             if args.warmup and p.name.endswith("fresh"):
-                run_wrk(args, port, p, args.warmup, None)
+                measure_path(args, port, p, args.warmup, None)
         for rnd in range(args.rounds):
             # C P1 C P2 ... C P6 C: every path is compared with the constant route measured
             # just before and just after it, so that both see the same machine.
@@ -345,13 +261,8 @@ def main() -> int:
                 flush=True,
             )
     finally:
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the server's own session, nothing else
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        if proc is not None:
+            stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     summary = summarize(paths)
