@@ -109,7 +109,12 @@ local tokens, passages = {}, {}
 for t in string.gmatch(os.getenv("BENCH_TOKENS"), "[^,]+") do tokens[#tokens + 1] = t end
 for p in string.gmatch(os.getenv("BENCH_PASSAGES"), "[^,]+") do passages[#passages + 1] = p end
 local n = 0
-local not201 = 0
+not201 = 0  -- a global: done() runs in the main Lua state and reads it from each thread
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+end
 
 function request()
   n = n + 1
@@ -132,7 +137,9 @@ end
 
 -- done() is wrk_report.lua's (written above this part): its BENCH_JSON line gets "not201"
 function report_extra()
-  return string.format(', "not201": %d', not201)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + (thread:get("not201") or 0) end
+  return string.format(', "not201": %d', total)
 end
 """
 
