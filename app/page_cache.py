@@ -5,8 +5,9 @@ Why in front of FastAPI, as plain ASGI: when nothing changed, the work left is t
 read; routing, parameter parsing and dependency injection would cost more than the rest
 together (tests/bench). Why it is right with several servers: the version lives in the
 database and is read on every request, so no server serves a page older than the data.
-Misses, logged-in analysts and every other path go through to the app, whose routes
-render and fill the same cache under the same key (`page_key`).
+A reader's story page that is not cached yet is rendered here, on SQLite, through the
+route's own render function; other misses, logged-in analysts and every other path go
+through to the app, whose routes render and fill the same cache under the same key.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Hashable
 from typing import Any
+from urllib.parse import parse_qs
 
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.rawdb import fetch_one
+from app.render_cache import Rendered
+from app.story_render import render_story_page
 
 STORY_VERSION_SQL = "SELECT version FROM story WHERE slug = ?"
 PASSAGE_VERSION_SQL = (
@@ -107,6 +112,10 @@ class PageCache:
             await _send(send, 304, cache_headers(etag), b"")
             return
         item = self.state.render_cache.get(key)
+        if item is None and kind == "story" and self.state.settings.render_threads == 0:
+            item = self._render_story(scope, ident, fragment, etag)
+            if item is not None:
+                self.state.render_cache.put(key, item)
         if item is None:
             scope.setdefault("state", {})["px_page"] = (key, etag)
             await self.app(scope, receive, send)
@@ -117,6 +126,33 @@ class PageCache:
             [(b"content-type", b"text/html; charset=utf-8"), *cache_headers(etag)],
             item.body,
         )
+
+    def _render_story(self, scope: Scope, slug: str, fragment: bool, etag: str) -> Rendered | None:
+        """A reader's story page rendered right here, through the same function as the
+        route (app/story_render.py): routing and parameter parsing would cost a tenth of
+        the render. Anything but a page (an unknown outlet, a bad pair) goes to the app,
+        which answers with its error page."""
+        query = scope["query_string"].decode("latin-1")
+        params = parse_qs(query)
+        try:
+            html = render_story_page(
+                self.state,
+                story=slug,
+                left=_first(params, "left"),
+                right=_first(params, "right"),
+                frame=_first(params, "frame"),
+                fragment=fragment,
+                page_url=scope["path"] + (f"?{query}" if query else ""),
+                ctx={"account": None, "csrf_token": ""},
+            )
+        except HTTPException:
+            return None
+        return Rendered(html.encode(), etag)
+
+
+def _first(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[0] if values else None
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
