@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.db import write_session
@@ -19,9 +20,9 @@ from app.services import analyst_tags, annotation_create, annotation_read, annot
 from app.services.accounts import Account
 from app.services.annotation_create import Draft
 from app.services.errors import InputError, StaleVersionError
-from app.services.frames_read import list_frames
+from app.services.frames_read import editorial_frames_of, list_frames
 from app.services.passage_read import get_passage
-from app.services.story_read import PassageRow, attach_notes
+from app.services.story_read import PassageRow
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -137,7 +138,7 @@ def _form_error(
 
 
 def passage_page_with_error(request: Request, passage: str, error: str, draft: Draft) -> Response:
-    from app.routes.passages import render_passage_page
+    from app.routes.passages import render_passage_page  # passages imports this module
 
     return render_passage_page(request, passage, status=422, error=error, draft=draft)
 
@@ -329,7 +330,6 @@ async def tag(request: Request, passage: str, account: WriterDep) -> Response:
     if not (add or remove):
         raise HTTPException(422, "Say which frame to add or remove.")
     next_url = safe_next(str(form.get("next") or "") or urls.passage(passage))
-    from starlette.concurrency import run_in_threadpool
 
     def change(session: Session) -> bool:
         return analyst_tags.set_tag(
@@ -343,8 +343,6 @@ async def tag(request: Request, passage: str, account: WriterDep) -> Response:
 
 
 def tags_fragment(request: Request, passage: str, account: Account, next_url: str) -> Response:
-    from app.services.frames_read import editorial_frames_of
-
     with request.app.state.engine.connect() as conn:
         found = get_passage(conn, passage)
         assert found is not None
@@ -364,6 +362,3 @@ def tags_fragment(request: Request, passage: str, account: Account, next_url: st
         ctx=ctx,
     )
     return HTMLResponse(html)
-
-
-__all__ = ["router", "attach_notes"]

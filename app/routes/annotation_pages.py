@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from app import urls
 from app.deps import ConnDep, TemplatesDep, origin, page_context
-from app.models import User
 from app.routes.annotation_forms import annotation_fragment
 from app.services import annotation_read, annotation_write
 from app.services.frames_read import editorial_frames_of, list_frames
@@ -149,6 +148,3 @@ def analyst_annotations(
     return _listing(
         request, templates, heading=f"Notes by {name}", intro="", page=page, author=name
     )
-
-
-__all__ = ["router", "User"]
