@@ -27,7 +27,8 @@ async def cached_page(
     """`version` is the data version read from the database for this request; `viewer`
     is None for readers (who share one cached page) and identifies an analyst's page."""
     known = request.scope.get("state", {}).get("px_page")
-    if known is not None and viewer is None:
+    looked_up = known is not None and viewer is None  # by the page cache, just now: a miss
+    if looked_up:
         key, etag = known
     else:
         key = page_key(
@@ -41,10 +42,10 @@ async def cached_page(
         )
         etag = make_etag(request.app.state.build_id, key)
     headers = dict((k.decode(), v.decode()) for k, v in cache_headers(etag))
-    if etag in request.headers.get("if-none-match", ""):
+    if not looked_up and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     cache: RenderCache = request.app.state.render_cache
-    item = cache.get(key)
+    item = None if looked_up else cache.get(key)
     if item is None:
         # Rendering is CPU work under the GIL: on SQLite it runs right here (a thread hop
         # cost more than the render's loads); elsewhere in a few threads, since more

@@ -192,3 +192,24 @@ def test_frames_of_other_sources_do_not_show_as_editorial(
     page = soup(client.get(STORY).text)
     node = page.select_one(f"#p-{passage.public_id}")
     assert node is not None and "expert-analysis" not in str(node["data-frames"]).split()
+
+
+def test_a_reader_gets_the_same_page_whichever_layer_renders_it(db_url: str) -> None:
+    """A reader's first view is rendered by the page cache in front of the app; a visitor
+    with a (not logged-in) session cookie goes through the route, and with render threads
+    the route renders off the event loop. All three must be the same page."""
+    from tests.conftest import make_test_app
+
+    pages = []
+    for threads, cookies in ((None, {}), (None, {"px_session": "x"}), (2, {})):
+        app = make_test_app(db_url, render_concurrency=threads)
+        with TestClient(app) as c:
+            for name, value in cookies.items():
+                c.cookies.set(name, value)
+            r = c.get(f"{STORY}?left=bbc-style&right=nyt-style&frame=win-for-russia")
+            assert r.status_code == 200
+            pages.append(r.text)
+            assert app.state.render_cache.misses == 1  # each rendered once, here
+        app.state.engine.dispose()
+    assert pages[0] == pages[1] == pages[2]
+    assert soup(pages[0]).select(".passage.is-hl")
