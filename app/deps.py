@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -10,6 +10,7 @@ from jinja2 import Environment
 from sqlalchemy.engine import Connection
 
 from app.services.accounts import Account, account_for_session, account_for_token
+from app.services.frames_read import FrameInfo
 from app.sessions import csrf_ok, csrf_token, read_session
 
 
@@ -85,6 +86,19 @@ async def require_writer(request: Request) -> Account:
 
 AccountDep = Annotated[Account | None, Depends(get_account)]
 WriterDep = Annotated[Account, Depends(require_writer)]
+
+
+def work_context(
+    page: dict[str, Any], frames: Sequence[FrameInfo], next_url: str
+) -> dict[str, Any]:
+    """What the analyst-work macros (tags, notes) need beside the page context: the frames
+    an analyst may apply, and where a form without JavaScript returns to."""
+    return {
+        **page,
+        "frames": frames,
+        "frames_by_id": {f.id: f for f in frames},
+        "next_url": next_url,
+    }
 
 
 def page_context(request: Request) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi import HTTPException
 from markupsafe import Markup
 
 from app import urls
+from app.deps import work_context
 from app.passage_html import frame_chip, profile_bar, render_passages
 from app.services.story_page import load_story_page
 from app.services.story_read import PassageRow
@@ -52,12 +53,7 @@ def render_story_page(
         for f in view.frames
     }
     chips = {f.slug: frame_chip(f, frame_urls[f.slug]) for f in view.frames}
-    full_ctx = {
-        **ctx,
-        "frames": view.frames,
-        "frames_by_id": {f.id: f for f in view.frames},
-        "next_url": page_url,
-    }
+    full_ctx = work_context(ctx, view.frames, page_url)
     work = env.get_template("_passage.html").module.analyst_work
 
     def analyst_work(p: PassageRow) -> Markup:

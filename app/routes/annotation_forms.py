@@ -9,12 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.db import write_session
-from app.deps import WriterDep, is_htmx, page_context
+from app.deps import WriterDep, is_htmx, page_context, work_context
 from app.routes.auth import safe_next
 from app.services import analyst_tags, annotation_create, annotation_read, annotation_write
 from app.services.accounts import Account
@@ -32,24 +33,10 @@ def _int_or_none(value: str) -> int | None:
     return int(value) if value.strip().lstrip("-").isdigit() else None
 
 
-def _ctx(request: Request, next_url: str, story_id: int | None = None) -> dict[str, Any]:
-    ctx = page_context(request)
-    with request.app.state.engine.connect() as conn:
-        frames = list_frames(conn, story_id=story_id)
-    return {
-        **ctx,
-        "frames": frames,
-        "frames_by_id": {f.id: f for f in frames},
-        "next_url": next_url,
-    }
-
-
-def _story_id(request: Request, passage: str) -> int:
-    with request.app.state.engine.connect() as conn:
-        found = get_passage(conn, passage)
-    if found is None:
-        raise HTTPException(404, f"There is no passage {passage!r}.")
-    return found.story_id
+def _ctx(
+    request: Request, conn: Connection, next_url: str, story_id: int | None = None
+) -> dict[str, Any]:
+    return work_context(page_context(request), list_frames(conn, story_id=story_id), next_url)
 
 
 def notes_response(
@@ -67,13 +54,14 @@ def notes_response(
         if found is None:
             raise HTTPException(404, f"There is no passage {passage!r}.")
         notes = annotation_read.for_passages(conn, [found.id]).get(found.id, [])
+        ctx = _ctx(request, conn, next_url, found.story_id)
     html = render(
         request.app.state.templates,
         "passages/show.html",
         block="notes",
         pid=passage,
         notes=notes,
-        ctx=_ctx(request, next_url, _story_id(request, passage)),
+        ctx=ctx,
         open=True,
         error=error,
         draft=draft,
@@ -279,12 +267,14 @@ def edit(
 
 def annotation_fragment(request: Request, annotation: str, next_url: str) -> Response:
     a = _load(request, annotation)
+    with request.app.state.engine.connect() as conn:
+        ctx = _ctx(request, conn, next_url)
     html = render(
         request.app.state.templates,
         "annotations/show.html",
         block="annotation",
         a=a,
-        ctx=_ctx(request, next_url),
+        ctx=ctx,
         **page_context(request),
     )
     return HTMLResponse(html)
@@ -347,7 +337,7 @@ def tags_fragment(request: Request, passage: str, account: Account, next_url: st
         found = get_passage(conn, passage)
         assert found is not None
         summary = analyst_tags.summaries(conn, [found.id], me=account.id).get(found.id)
-        ctx = _ctx(request, next_url, _story_id(request, passage))
+        ctx = _ctx(request, conn, next_url, found.story_id)
         editorial_ids = editorial_frames_of(conn, [found.id]).get(found.id, [])
     row = PassageRow(
         found.id, found.public_id, found.kind, found.position, found.text, found.credit, found.alt

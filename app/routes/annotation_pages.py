@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app import urls
-from app.deps import ConnDep, TemplatesDep, origin, page_context
+from app.deps import ConnDep, TemplatesDep, origin, page_context, work_context
 from app.routes.annotation_forms import annotation_fragment
 from app.services import annotation_read, annotation_write
 from app.services.frames_read import editorial_frames_of, list_frames
@@ -77,12 +77,7 @@ def annotation_page(request: Request, annotation: str, conn: ConnDep) -> Respons
         history=history,
         origin=site,
         canonical=urls.absolute(site, urls.annotation(a.public_id)),
-        ctx={
-            **ctx,
-            "frames": list(slugs.values()),
-            "frames_by_id": slugs,
-            "next_url": urls.annotation(a.public_id),
-        },
+        ctx=work_context(ctx, list(slugs.values()), urls.annotation(a.public_id)),
     )
     return HTMLResponse(html, headers={"cache-control": "no-cache"})
 

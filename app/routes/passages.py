@@ -4,13 +4,11 @@ say what the passage was."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import urls
-from app.deps import origin, page_context
+from app.deps import origin, page_context, work_context
 from app.routes.cached import cached_page
 from app.services import analyst_tags, annotation_read
 from app.services.annotation_create import Draft
@@ -46,12 +44,7 @@ def _render(
     )
     row.frames = [a.frame for a in applied]
     attach_notes(row, notes)
-    full_ctx: dict[str, Any] = {
-        **ctx,
-        "frames": frames,
-        "frames_by_id": {f.id: f for f in frames},
-        "next_url": urls.passage(found.public_id),
-    }
+    full_ctx = work_context(ctx, frames, urls.passage(found.public_id))
     html = render(
         request.app.state.templates,
         "passages/show.html",

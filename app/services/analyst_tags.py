@@ -12,8 +12,8 @@ from sqlmodel import select as sm_select
 
 from app.models import Frame, PassageFrame, TagSource
 from app.services.accounts import Account
-from app.services.annotation_write import _live_passage, _story_id
 from app.services.errors import InputError
+from app.services.passage_lookup import live_passage, story_id_of_article
 from app.services.versions import bump_story_version
 from app.tables import passage_frame_t
 
@@ -37,7 +37,7 @@ class TagSummary:
 
 def set_tag(session: Session, actor: Account, *, passage: str, frame: str, on: bool) -> bool:
     """Add (on) or remove the actor's tag; returns whether anything changed."""
-    p = _live_passage(session, passage)
+    p = live_passage(session, passage)
     assert p.id is not None
     frame_id = session.exec(sm_select(Frame.id).where(Frame.slug == frame)).first()
     if frame_id is None:
@@ -65,7 +65,7 @@ def set_tag(session: Session, actor: Account, *, passage: str, frame: str, on: b
     else:
         return False
     session.flush()
-    bump_story_version(session, _story_id(session, p.article_id))
+    bump_story_version(session, story_id_of_article(session, p.article_id))
     return True
 
 

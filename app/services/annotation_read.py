@@ -116,57 +116,20 @@ def _base() -> Any:
 
 
 def _view(row: Any) -> AnnotationView:
-    (
-        id_,
-        pid,
-        passage_id,
-        passage_pid,
-        text,
-        author_id,
-        author,
-        parent_id,
-        body,
-        f_slug,
-        f_label,
-        f_colour,
-        exact,
-        prefix,
-        suffix,
-        start,
-        end,
-        version,
-        created,
-        updated,
-        deleted,
-        story,
-        outlet,
-        outlet_name,
-        headline,
-    ) = row
+    """A row of _COLUMNS: 12 plain fields, the 5 quote columns, then the rest."""
+    exact, prefix, suffix, start, end = row[12:17]
     quote = Quote(exact, prefix or "", suffix or "", start or 0, end or 0) if exact else None
-    return AnnotationView(
-        id_,
-        pid,
-        passage_id,
-        passage_pid,
-        text,
-        author_id,
-        author,
-        parent_id,
-        body,
-        f_slug,
-        f_label,
-        f_colour,
+    version, created, updated, deleted = row[17:21]
+    fields: tuple[Any, ...] = (
+        *row[:12],
         quote,
         version,
         as_utc(created),
         as_utc(updated),
         as_utc(deleted) if deleted else None,
-        story,
-        outlet,
-        outlet_name,
-        headline,
+        *row[21:],
     )
+    return AnnotationView(*fields)
 
 
 def _thread(views: list[AnnotationView]) -> list[AnnotationView]:

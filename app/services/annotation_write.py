@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.models import Annotation, AnnotationVersion, Article, Frame, Passage, utcnow
+from app.models import Annotation, AnnotationVersion, Frame, Passage, utcnow
 from app.services.accounts import Account
 from app.services.annotation_create import clean_body
 from app.services.errors import (
@@ -18,6 +18,7 @@ from app.services.errors import (
     PermissionDeniedError,
     StaleVersionError,
 )
+from app.services.passage_lookup import story_id_of_article
 from app.services.versions import bump_story_version
 
 
@@ -28,20 +29,6 @@ def _frame_id(session: Session, slug: str | None) -> int | None:
     if frame_id is None:
         raise InputError(f"There is no frame {slug!r} in the codebook.")
     return frame_id
-
-
-def _live_passage(session: Session, public_id: str) -> Passage:
-    passage = session.exec(select(Passage).where(Passage.public_id == public_id)).first()
-    if passage is None:
-        raise NotFoundError(f"There is no passage {public_id!r}.")
-    if passage.removed_at is not None:
-        raise InputError("This passage was removed by a correction; annotate its successor.")
-    return passage
-
-
-def _story_id(session: Session, article_id: int) -> int:
-    story_id = session.exec(select(Article.story_id).where(Article.id == article_id)).one()
-    return story_id
 
 
 def get_for_update(session: Session, public_id: str) -> Annotation:
@@ -135,7 +122,7 @@ def restore_annotation(session: Session, actor: Account, public_id: str) -> Anno
 
 def _bump_for(session: Session, a: Annotation) -> None:
     article_id = session.exec(select(Passage.article_id).where(Passage.id == a.passage_id)).one()
-    bump_story_version(session, _story_id(session, article_id))
+    bump_story_version(session, story_id_of_article(session, article_id))
 
 
 def history(session: Session, actor: Account, public_id: str) -> list[AnnotationVersion]:
